@@ -1,0 +1,143 @@
+"""Plugging fakes into ``requests`` through ``responses``.
+
+Each fake owns a private ``responses.RequestsMock`` whose callbacks answer every method and
+path on the fake's host. One process-wide :class:`Interceptor` (requests' transport is itself
+process-wide; it holds only which fakes are active, no fake data) routes by host name:
+
+* it patches ``HTTPAdapter.send``, sending a fake's host to that fake and every other URL to
+  whatever was there before (the real network, or a user's mock started earlier);
+* it wraps ``RequestsMock._on_request`` so that a user's mock started *later* hands a request
+  for a fake's host to that fake, unless the user registered a response for it (the user wins).
+
+File-like request bodies are turned into chunk generators first, so uploads stream.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import responses
+from requests.adapters import HTTPAdapter
+
+from vcl_fake.protocols.http import Headers, Request, Response
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+CHUNK = 1 << 20
+_SEND_ARGS = ("stream", "timeout", "verify", "cert", "proxies")
+
+
+class ResponsesAdapter:
+    """The responses side of one fake: a private RequestsMock answering from ``handle``."""
+
+    def __init__(self, host: str, handle: Callable[[Request], Response]) -> None:
+        self.host = host.lower()
+        self.handle = handle
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.mock._vcl_fake = True  # type: ignore[attr-defined]  # marks a fake's own mock
+        url = re.compile(rf"https?://{re.escape(self.host)}(:\d+)?([/?#].*)?", re.IGNORECASE)
+        for method in METHODS:
+            self.mock.add_callback(method, url, callback=self._callback, content_type=None)
+
+    def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
+        request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
+        response = self.handle(request)
+        return response.status, response.headers, response.body
+
+    def send(self, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
+        return self.mock._on_request(adapter, request, **kwargs)
+
+    def start(self) -> None:
+        INTERCEPTOR.activate(self)
+
+    def stop(self) -> None:
+        INTERCEPTOR.deactivate(self)
+
+
+def _streamable(request: Any) -> None:
+    body = request.body
+    if body is not None and hasattr(body, "read"):
+        request.body = _chunks(body)
+
+
+def _chunks(body: Any) -> Iterator[bytes]:
+    while chunk := body.read(CHUNK):
+        yield chunk.encode() if isinstance(chunk, str) else chunk
+
+
+class Interceptor:
+    """Routes requests for active fakes' hosts; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fakes: dict[str, ResponsesAdapter] = {}
+        self._previous_send: Callable[..., Any] | None = None
+        self._previous_on_request: Callable[..., Any] | None = None
+        self._send: Callable[..., Any] | None = None
+        self._on_request: Callable[..., Any] | None = None
+
+    def lookup(self, url: str) -> ResponsesAdapter | None:
+        host = urlsplit(str(url)).hostname
+        return self._fakes.get(host.lower()) if host else None
+
+    def activate(self, fake: ResponsesAdapter) -> None:
+        with self._lock:
+            if fake.host in self._fakes:
+                if self._fakes[fake.host] is fake:
+                    return
+                raise RuntimeError(f"another FakeVCenter is already active on host {fake.host!r}")
+            if not self._fakes:
+                self._install()
+            self._fakes[fake.host] = fake
+
+    def deactivate(self, fake: ResponsesAdapter) -> None:
+        with self._lock:
+            if self._fakes.get(fake.host) is fake:
+                del self._fakes[fake.host]
+                if not self._fakes:
+                    self._uninstall()
+
+    def _install(self) -> None:
+        previous_send = self._previous_send = HTTPAdapter.send
+        previous_on_request = self._previous_on_request = responses.RequestsMock._on_request
+        interceptor = self
+
+        def send(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+            fake = interceptor.lookup(request.url)
+            if fake is None:
+                return previous_send(adapter, request, *args, **kwargs)
+            kwargs.update(zip(_SEND_ARGS, args))
+            _streamable(request)
+            return fake.send(adapter, request, **kwargs)
+
+        def on_request(mock: Any, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
+            fake = None if getattr(mock, "_vcl_fake", False) else interceptor.lookup(request.url)
+            if fake is not None and not _user_mock_matches(mock, request, kwargs):
+                _streamable(request)
+                return fake.send(adapter, request, **kwargs)
+            return previous_on_request(mock, adapter, request, **kwargs)
+
+        HTTPAdapter.send = self._send = send  # type: ignore[method-assign]
+        responses.RequestsMock._on_request = self._on_request = on_request  # type: ignore[method-assign]
+
+    def _uninstall(self) -> None:
+        # Restore only what is still ours: if someone patched over us, our functions stay in
+        # their chain, where with no active fake they simply pass everything on.
+        if HTTPAdapter.send is self._send:
+            HTTPAdapter.send = self._previous_send  # type: ignore[method-assign]
+        if responses.RequestsMock._on_request is self._on_request:
+            responses.RequestsMock._on_request = self._previous_on_request  # type: ignore[method-assign]
+
+
+def _user_mock_matches(mock: Any, request: Any, kwargs: dict[str, Any]) -> bool:
+    """Would a user's RequestsMock answer this request itself? (checked without consuming)."""
+    request.params = mock._parse_request_params(request.path_url)
+    request.req_kwargs = kwargs
+    return any(r.matches(request)[0] for r in mock.registered())
+
+
+#: The single process-wide router (see the module docstring for why it must be one).
+INTERCEPTOR = Interceptor()

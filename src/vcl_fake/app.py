@@ -1,0 +1,34 @@
+"""The application: one entry point for every HTTP request, whatever carries it.
+
+The responses adapter calls :meth:`Application.handle` in-process; server mode serves the very
+same object. It picks the protocol by path and guarantees an answer: a vAPI error body, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from vcl_fake import messages as M
+from vcl_fake.dispatcher import Dispatcher
+from vcl_fake.errors import VapiError, message
+from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
+from vcl_fake.protocols.http import Request, Response
+
+log = logging.getLogger("vcl_fake")
+
+
+class Application:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.api = ApiProtocol(dispatcher)
+
+    def handle(self, request: Request) -> Response:
+        try:
+            if request.path == "/api" or request.path.startswith("/api/"):
+                return self.api.handle(request)
+            return error_response(not_found(request))
+        except Exception as exc:  # last line of defence: a bug must not leak a traceback
+            log.exception("vcl_fake: unhandled error for %s %s", request.method, request.path)
+            error = VapiError("INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__))
+            return error_response(error)

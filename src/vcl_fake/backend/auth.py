@@ -1,0 +1,67 @@
+"""API sessions: login with user name and password, tokens, idle expiry, logout."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from vcl_fake import messages as M
+from vcl_fake.backend.ids import IdSource
+from vcl_fake.clock import Clock
+from vcl_fake.errors import VapiError, message
+
+DEFAULT_USERS: Mapping[str, str] = {"administrator@vsphere.local": "VMware1!"}
+
+
+def unauthenticated(template: tuple[str, str] = M.AUTH_REQUIRED, *args: object) -> VapiError:
+    return VapiError("UNAUTHENTICATED", message(template, *args), challenge='Basic realm="VAPI endpoint"')
+
+
+@dataclass
+class ApiSession:
+    token: str
+    user: str
+    created_time: _dt.datetime
+    last_accessed_time: _dt.datetime
+
+
+class Authenticator:
+    """Users, and the API sessions they open. Callers hold the backend lock."""
+
+    def __init__(self, clock: Clock, users: Mapping[str, str] | None, idle_timeout: float) -> None:
+        self.clock = clock
+        self.users = dict(users if users is not None else DEFAULT_USERS)
+        self.idle_timeout = _dt.timedelta(seconds=idle_timeout)
+        self.sessions: dict[str, ApiSession] = {}
+
+    def login(self, user: str | None, password: str | None) -> str:
+        expected = self.users.get(user or "")
+        if user is None or password is None:
+            raise unauthenticated()
+        if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
+            raise unauthenticated(M.BAD_CREDENTIALS, user)
+        now = self.clock.now()
+        token = IdSource.token()
+        self.sessions[token] = ApiSession(token, user, now, now)
+        return token
+
+    def authenticate(self, token: str | None) -> ApiSession:
+        """The live session for ``token`` (touching it), or UNAUTHENTICATED."""
+        found = self.sessions.get(token or "")
+        if found is None:
+            raise unauthenticated()
+        now = self.clock.now()
+        if now - found.last_accessed_time > self.idle_timeout:
+            del self.sessions[found.token]
+            raise unauthenticated()
+        found.last_accessed_time = now
+        return found
+
+    def logout(self, session: ApiSession) -> None:
+        self.sessions.pop(session.token, None)
+
+    def expire_all(self) -> None:
+        """Forget every API session (clients must log in again)."""
+        self.sessions.clear()

@@ -1,0 +1,48 @@
+"""The backend: one lock around the inventory, update sessions and API sessions.
+
+``handlers`` maps each operation alias of the operation table to the method that serves it;
+the dispatcher calls them with decoded input while holding ``lock``. Seeding and inspection
+from tests go through the same objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from vcl_fake.backend.auth import Authenticator
+from vcl_fake.backend.ids import IdSource
+from vcl_fake.backend.inventory import Inventory
+from vcl_fake.backend.sessions import UpdateSessions
+from vcl_fake.clock import Clock
+from vcl_fake.contract.operations import TABLE
+
+
+class Backend:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        users: Mapping[str, str] | None = None,
+        session_timeout: float = 300,
+        session_retention: float = 300,
+        api_session_timeout: float = 1800,
+        seed: int | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.ids = IdSource(seed)
+        self.auth = Authenticator(clock, users, api_session_timeout)
+        self.inventory = Inventory(clock, self.ids, server_guid=self.ids.uuid())
+        self.sessions = UpdateSessions(
+            clock, self.ids, self.inventory, timeout=session_timeout, retention=session_retention
+        )
+        self.handlers: dict[str, Callable[..., Any]] = {}
+        for alias, op in TABLE.items():
+            if op.service == "com.vmware.cis.session":
+                continue  # served by the dispatcher's authentication step
+            for owner in (self.sessions, self.inventory):
+                handler = getattr(owner, op.handler_name, None)
+                if handler is not None:
+                    self.handlers[alias] = handler

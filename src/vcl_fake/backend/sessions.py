@@ -1,0 +1,225 @@
+"""Update sessions: the state machine of ``com.vmware.content.library.item.UpdateSession``.
+
+States: ACTIVE -> DONE (complete) | CANCELED (cancel) | ERROR (fail, or a failure the server
+finds). Time-dependent changes are computed lazily from the clock when the state is read:
+an idle ACTIVE session past its ``expiration_time`` is gone, and so is an ended one past its
+retention period. Deadlines sit in a heap, so purging costs O(log n) per expired session and
+nothing otherwise, however many sessions exist.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from vcl_fake import messages as M
+from vcl_fake.backend.ids import IdSource
+from vcl_fake.backend.inventory import LOCAL, Inventory
+from vcl_fake.clock import Clock
+from vcl_fake.errors import Message, message, vapi_error
+
+ACTIVE, DONE, ERROR, CANCELED = "ACTIVE", "DONE", "ERROR", "CANCELED"
+
+
+@dataclass
+class UpdateSession:
+    id: str
+    item_id: str
+    content_version: int
+    expiration_time: _dt.datetime
+    client_token: str | None = None
+    state: str = ACTIVE
+    client_progress: int = 0
+    error_message: Message | None = None
+    warning_behavior: list[dict[str, Any]] = field(default_factory=list)
+    generation: int = 0  # bumped whenever expiration_time changes (stale heap entries)
+
+    def model(self) -> dict[str, Any]:
+        """``update_session_model`` as get/list return it (``id`` omitted, as documented)."""
+        return {
+            "library_item_id": self.item_id,
+            "library_item_content_version": str(self.content_version),
+            "client_progress": self.client_progress,
+            "state": self.state,
+            "expiration_time": self.expiration_time,
+            "error_message": self.error_message,
+            "preview_info": {"state": "UNAVAILABLE"} if self.state == ACTIVE else None,
+            "warning_behavior": [dict(w) for w in self.warning_behavior],
+        }
+
+
+class UpdateSessions:
+    """All update sessions of one fake. Callers hold the backend lock."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        ids: IdSource,
+        inventory: Inventory,
+        *,
+        timeout: float,
+        retention: float,
+    ) -> None:
+        self.clock = clock
+        self.ids = ids
+        self.inventory = inventory
+        self.timeout = _dt.timedelta(seconds=timeout)
+        self.retention = _dt.timedelta(seconds=retention)
+        self.sessions: dict[str, UpdateSession] = {}
+        self.active_by_item: dict[str, str] = {}
+        self.by_token: dict[str, str] = {}
+        self._deadlines: list[tuple[_dt.datetime, int, str]] = []
+        inventory.is_busy = self.active_session_of
+        inventory.forget_item = self._forget_item
+
+    # --- time ----------------------------------------------------------------------------------
+    def purge(self) -> None:
+        """Drop sessions whose deadline has passed (expired ACTIVE ones, retained ended ones)."""
+        now = self.clock.now()
+        heap = self._deadlines
+        while heap and heap[0][0] < now:
+            _, generation, session_id = heapq.heappop(heap)
+            found = self.sessions.get(session_id)
+            if found is not None and found.generation == generation and found.expiration_time < now:
+                self._drop(found)
+
+    def _set_deadline(self, session: UpdateSession, deadline: _dt.datetime) -> None:
+        session.expiration_time = deadline
+        session.generation += 1
+        heapq.heappush(self._deadlines, (deadline, session.generation, session.id))
+
+    def touch(self, session: UpdateSession) -> None:
+        """Activity: the session may not expire for another ``timeout``."""
+        self._set_deadline(session, self.clock.now() + self.timeout)
+
+    def end(self, session: UpdateSession, state: str, error: Message | None = None) -> None:
+        session.state = state
+        session.error_message = error
+        self.active_by_item.pop(session.item_id, None)
+        self._set_deadline(session, self.clock.now() + self.retention)
+
+    def _drop(self, session: UpdateSession) -> None:
+        del self.sessions[session.id]
+        if self.active_by_item.get(session.item_id) == session.id:
+            del self.active_by_item[session.item_id]
+        if session.client_token is not None:
+            self.by_token.pop(session.client_token, None)
+
+    def _forget_item(self, item_id: str) -> None:
+        for found in [s for s in self.sessions.values() if s.item_id == item_id]:
+            self._drop(found)
+
+    # --- lookups -------------------------------------------------------------------------------
+    def active_session_of(self, item_id: str) -> str | None:
+        self.purge()
+        return self.active_by_item.get(item_id)
+
+    def get(self, session_id: str) -> UpdateSession:
+        self.purge()
+        found = self.sessions.get(session_id)
+        if found is None:
+            raise vapi_error("NOT_FOUND", M.SESSION_NOT_FOUND, session_id)
+        return found
+
+    def active(self, session_id: str, operation: str) -> UpdateSession:
+        """The session, which must be ACTIVE for ``operation``."""
+        found = self.get(session_id)
+        if found.state != ACTIVE:
+            raise vapi_error(
+                "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_NOT_ACTIVE, operation, session_id, found.state
+            )
+        return found
+
+    # --- operation handlers --------------------------------------------------------------------
+    def update_session_create(self, create_spec: dict[str, Any], client_token: str | None) -> str:
+        self.purge()
+        item_id = create_spec["library_item_id"]
+        if client_token is not None:
+            try:
+                uuid.UUID(client_token)
+            except ValueError:
+                raise vapi_error("INVALID_ARGUMENT", M.CLIENT_TOKEN_INVALID, client_token) from None
+            earlier = self.sessions.get(self.by_token.get(client_token, ""))
+            if earlier is not None:
+                if earlier.item_id != item_id:
+                    raise vapi_error(
+                        "INVALID_ARGUMENT", M.CLIENT_TOKEN_REUSED, client_token, earlier.id, earlier.item_id
+                    )
+                return earlier.id
+        item = self.inventory.item(item_id)
+        library = self.inventory.library(item.library_id)
+        if library.type != LOCAL:
+            raise vapi_error("INVALID_ELEMENT_TYPE", M.SESSION_ITEM_SUBSCRIBED, item.id, library.id)
+        busy = self.active_by_item.get(item.id)
+        if busy is not None:
+            raise vapi_error("RESOURCE_BUSY", M.SESSION_ITEM_BUSY, item.id, busy)
+        session = UpdateSession(
+            id=self.ids.session_id(),
+            item_id=item.id,
+            content_version=item.content_version,
+            expiration_time=self.clock.now(),
+            client_token=client_token,
+            warning_behavior=[dict(w) for w in create_spec.get("warning_behavior") or ()],
+        )
+        self.sessions[session.id] = session
+        self.active_by_item[item.id] = session.id
+        if client_token is not None:
+            self.by_token[client_token] = session.id
+        self.touch(session)
+        return session.id
+
+    def update_session_get(self, update_session_id: str) -> dict[str, Any]:
+        return self.get(update_session_id).model()
+
+    def update_session_list(self, library_item_id: str | None) -> list[str]:
+        self.purge()
+        if library_item_id is not None:
+            self.inventory.item(library_item_id)
+            return [s.id for s in self.sessions.values() if s.item_id == library_item_id]
+        return list(self.sessions)
+
+    def update_session_update(self, update_session_id: str, update_spec: dict[str, Any]) -> None:
+        session = self.active(update_session_id, "update")
+        if update_spec.get("warning_behavior") is not None:
+            session.warning_behavior = [dict(w) for w in update_spec["warning_behavior"]]
+        self.touch(session)
+
+    def update_session_complete(self, update_session_id: str) -> None:
+        session = self.get(update_session_id)
+        if session.state == ERROR:
+            reason = (session.error_message or {}).get("default_message", "")
+            raise vapi_error(
+                "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_COMPLETE_IN_ERROR, "complete", ERROR, reason
+            )
+        self.active(update_session_id, "complete")
+        item = self.inventory.item(session.item_id)
+        item.content_version += 1
+        item.last_modified_time = self.clock.now()
+        self.end(session, DONE)
+
+    def update_session_keep_alive(self, update_session_id: str, client_progress: int | None) -> None:
+        session = self.active(update_session_id, "keep_alive")
+        if client_progress is not None:
+            if not 0 <= client_progress <= 100:
+                raise vapi_error(
+                    "INVALID_ARGUMENT", M.VALUE_OUT_OF_RANGE, "client_progress", client_progress,
+                    "progress is a percentage from 0 to 100",
+                )
+            session.client_progress = client_progress
+        self.touch(session)
+
+    def update_session_cancel(self, update_session_id: str) -> None:
+        self.end(self.active(update_session_id, "cancel"), CANCELED)
+
+    def update_session_fail(self, update_session_id: str, client_error_message: str) -> None:
+        session = self.active(update_session_id, "fail")
+        self.end(session, ERROR, message(M.CLIENT_FAILED, client_error_message))
+
+    def update_session_delete(self, update_session_id: str) -> None:
+        session = self.get(update_session_id)
+        if session.state == ACTIVE:
+            raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_DELETE_ACTIVE, session.id)
+        self._drop(session)

@@ -1,0 +1,162 @@
+"""The operation table: every operation the fake serves, declared once.
+
+Each :class:`Operation` is built from the generated contract (service id, operation id, typed
+parameters, output type, declared errors, the ``/api`` route) plus the one name vcl_fake adds:
+its ``alias`` (``update_session.create``, ``file.add``, ``session.login``), used by the call
+journal, scenario files and the docs. Codecs route and decode with it; the dispatcher finds the
+backend handler by alias.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from vcl_fake import messages as M
+from vcl_fake.contract._generated import OPERATIONS
+from vcl_fake.contract.types import Struct, VType, build, invalid
+
+SERVICE_ALIASES: dict[str, str] = {
+    "com.vmware.cis.session": "session",
+    "com.vmware.content.library": "library",
+    "com.vmware.content.local_library": "local_library",
+    "com.vmware.content.library.item": "item",
+    "com.vmware.content.library.item.file": "item_file",
+    "com.vmware.content.library.item.update_session": "update_session",
+    "com.vmware.content.library.item.updatesession.file": "file",
+}
+OPERATION_ALIASES: dict[tuple[str, str], str] = {
+    ("com.vmware.cis.session", "create"): "login",
+    ("com.vmware.cis.session", "delete"): "logout",
+}
+#: The data plane is not a vAPI operation, but the journal and scenarios name it too.
+UPLOAD = "upload"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An ``/api`` route: method, path template, and how parameters travel."""
+
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    dispatch: Mapping[str, str | None]
+    body: str | None
+    path_vars: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+
+    @classmethod
+    def from_rest(cls, rest: Mapping[str, Any]) -> Route:
+        path, _, dispatch_text = ("/api" + rest["url_template"]).partition("?")
+        regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(path))
+        dispatch: dict[str, str | None] = {}
+        for part in filter(None, dispatch_text.split("&")):
+            key, eq, value = part.partition("=")
+            dispatch[key] = value if eq else None
+        for key, value in rest["dispatch"].items():
+            dispatch[key] = None if value == "null" else value
+        return cls(
+            method=rest["method"],
+            template=path,
+            pattern=re.compile(regex + r"/?"),
+            dispatch=dispatch,
+            body=rest["body"],
+            path_vars={v: k for k, v in rest["path"].items()},
+            query={v: k for k, v in rest["query"].items()},
+            headers=dict(rest["headers"]),
+        )
+
+    @property
+    def literals(self) -> int:
+        """How many path segments are fixed text (more means more specific)."""
+        return sum(1 for seg in self.template.split("/") if seg and not seg.startswith("{"))
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = self.pattern.fullmatch(path)
+        if found is None:
+            return None
+        return {self.path_vars[k]: unquote(v) for k, v in found.groupdict().items()}
+
+    def dispatches(self, query: Mapping[str, str]) -> bool:
+        """True if the query carries this route's dispatch parameters."""
+        return all(
+            name in query and (want is None or query[name] == want)
+            for name, want in self.dispatch.items()
+        )
+
+
+@dataclass(frozen=True)
+class Operation:
+    service: str
+    name: str
+    alias: str
+    params: Mapping[str, VType]
+    output: VType
+    errors: frozenset[str]
+    api: Route
+    success_status: int = field(default=200)
+
+    @property
+    def handler_name(self) -> str:
+        """The backend method serving this operation: ``update_session_create``."""
+        return self.alias.replace(".", "_")
+
+    def decode_input(self, raw: Mapping[str, Any], text: frozenset[str] = frozenset()) -> dict:
+        """Check and convert raw parameters (clean JSON; ``text`` names those that came as
+        strings from a path, query or header). Raises INVALID_ARGUMENT naming the field."""
+        for key in raw:
+            if key not in self.params:
+                raise invalid(M.FIELD_UNEXPECTED, key, "operation-input")
+        out: dict[str, Any] = {}
+        for pname, ptype in self.params.items():
+            value = raw.get(pname)
+            if value is None:
+                if not ptype.optional:
+                    raise invalid(M.PARAMETER_MISSING, self.alias, pname)
+                out[pname] = None
+                continue
+            out[pname] = ptype.decode_text(value, pname) if pname in text else ptype.decode(value, pname)
+            if isinstance(ptype, Struct):
+                ptype.check_required_for(out[pname], self.name, pname)
+        return out
+
+
+def _success_status(name: str, output: VType) -> int:
+    if name == "create":
+        return 201
+    return 204 if output.describe() == "void" else 200
+
+
+def _build() -> dict[str, Operation]:
+    table: dict[str, Operation] = {}
+    for spec in OPERATIONS:
+        service, name = spec["service"], spec["operation"]
+        alias = SERVICE_ALIASES[service] + "." + OPERATION_ALIASES.get((service, name), name)
+        output = build(spec["output"])
+        table[alias] = Operation(
+            service=service,
+            name=name,
+            alias=alias,
+            params={p: build(t) for p, t in spec["input"]},
+            output=output,
+            errors=frozenset(spec["errors"]),
+            api=Route.from_rest(spec["rest"]),
+            success_status=_success_status(name, output),
+        )
+    return table
+
+
+#: alias -> Operation, in contract order.
+TABLE: dict[str, Operation] = _build()
+#: (service id, operation id) -> Operation.
+BY_ID: dict[tuple[str, str], Operation] = {(op.service, op.name): op for op in TABLE.values()}
+#: Every name a scenario or the journal may use.
+NAMES: tuple[str, ...] = (*TABLE, UPLOAD)
+
+
+def operations() -> Iterator[Operation]:
+    return iter(TABLE.values())

@@ -1,0 +1,322 @@
+"""The vAPI type system, built from the generated contract, with the clean-JSON codec.
+
+Each :class:`VType` turns a JSON value from a request into a Python value (``decode``,
+checking it against the contract and raising ``INVALID_ARGUMENT`` that names the field) and a
+Python value back into JSON (``encode``). Python values are plain: ``str``, ``int``, ``bool``,
+``float``, aware ``datetime``, ``list``, ``dict`` (structures: every field present, unset
+optionals ``None``). Other wire protocols wrap or unwrap around this same model.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any
+
+from vcl_fake import messages as M
+from vcl_fake.contract._generated import ENUMS, STRUCTURES
+from vcl_fake.errors import vapi_error
+
+UTC = _dt.timezone.utc
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__
+
+
+def invalid(template: tuple[str, str], *args: object) -> Exception:
+    return vapi_error("INVALID_ARGUMENT", template, *args)
+
+
+def mismatch(path: str, expected: str, value: object) -> Exception:
+    return invalid(M.TYPE_MISMATCH, path, expected, _json_kind(value))
+
+
+def format_datetime(moment: _dt.datetime) -> str:
+    """vAPI's datetime form: ``2026-01-01T00:00:00.000Z`` (UTC, milliseconds)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_datetime(text: str) -> _dt.datetime:
+    """Parse an RFC 3339 timestamp; a missing offset means UTC."""
+    moment = _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class VType:
+    """A contract type. ``describe`` names it in error messages."""
+
+    optional = False
+
+    def decode(self, value: Any, path: str) -> Any:
+        raise NotImplementedError
+
+    def encode(self, value: Any) -> Any:
+        return value
+
+    def decode_text(self, text: str, path: str) -> Any:
+        """Decode a value that arrived as text (a path segment, query parameter or header)."""
+        return self.decode(text, path)
+
+    def describe(self) -> str:
+        return type(self).__name__.lower()
+
+
+class Scalar(VType):
+    """string, id, uri, secret, integer, double, boolean, datetime, blob."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def describe(self) -> str:
+        return self.kind
+
+    def decode(self, value: Any, path: str) -> Any:
+        kind = self.kind
+        if kind in ("string", "id", "uri", "secret", "blob"):
+            if not isinstance(value, str):
+                raise mismatch(path, kind, value)
+            return value
+        if kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise mismatch(path, "integer", value)
+            if not -(2**63) <= value < 2**63:
+                raise invalid(M.VALUE_OUT_OF_RANGE, path, value, "outside the 64-bit range")
+            return value
+        if kind == "double":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise mismatch(path, "double", value)
+            return float(value)
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise mismatch(path, "boolean", value)
+            return value
+        if kind == "datetime":
+            if not isinstance(value, str):
+                raise mismatch(path, "datetime", value)
+            try:
+                return parse_datetime(value)
+            except ValueError:
+                raise invalid(M.VALUE_OUT_OF_RANGE, path, value, "not an RFC 3339 datetime") from None
+        raise AssertionError(kind)
+
+    def decode_text(self, text: str, path: str) -> Any:
+        if self.kind == "integer":
+            try:
+                return self.decode(int(text, 10), path)
+            except ValueError:
+                raise mismatch(path, "integer", text) from None
+        if self.kind == "boolean":
+            if text not in ("true", "false"):
+                raise mismatch(path, "boolean", text)
+            return text == "true"
+        if self.kind == "double":
+            try:
+                return float(text)
+            except ValueError:
+                raise mismatch(path, "double", text) from None
+        return self.decode(text, path)
+
+    def encode(self, value: Any) -> Any:
+        return format_datetime(value) if self.kind == "datetime" else value
+
+
+class Enum(VType):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: tuple[str, ...] = ENUMS[name]
+
+    def describe(self) -> str:
+        return "enum " + self.name
+
+    def decode(self, value: Any, path: str) -> Any:
+        if not isinstance(value, str):
+            raise mismatch(path, f"one of {', '.join(self.values)}", value)
+        if value not in self.values:
+            raise invalid(M.ENUM_INVALID, path, value, ", ".join(self.values))
+        return value
+
+
+class Optional(VType):
+    optional = True
+
+    def __init__(self, element: VType) -> None:
+        self.element = element
+
+    def describe(self) -> str:
+        return "optional " + self.element.describe()
+
+    def decode(self, value: Any, path: str) -> Any:
+        return None if value is None else self.element.decode(value, path)
+
+    def decode_text(self, text: str, path: str) -> Any:
+        return self.element.decode_text(text, path)
+
+    def encode(self, value: Any) -> Any:
+        return None if value is None else self.element.encode(value)
+
+
+class List(VType):
+    def __init__(self, element: VType, *, unique: bool = False) -> None:
+        self.element = element
+        self.unique = unique
+
+    def describe(self) -> str:
+        return ("set of " if self.unique else "list of ") + self.element.describe()
+
+    def decode(self, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            raise mismatch(path, "array", value)
+        out = [self.element.decode(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if self.unique:
+            seen: list[Any] = []
+            for v in out:
+                if v in seen:
+                    raise invalid(M.SET_DUPLICATE, path, v)
+                seen.append(v)
+        return out
+
+    def encode(self, value: Any) -> Any:
+        return [self.element.encode(v) for v in value]
+
+
+class Map(VType):
+    def __init__(self, key: VType, value: VType) -> None:
+        self.key = key
+        self.value = value
+
+    def decode(self, value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            raise mismatch(path, "object", value)
+        return {
+            self.key.decode_text(k, f"{path}.{k}"): self.value.decode(v, f"{path}.{k}")
+            for k, v in value.items()
+        }
+
+    def encode(self, value: Any) -> Any:
+        return {str(self.key.encode(k)): self.value.encode(v) for k, v in value.items()}
+
+
+class Dynamic(VType):
+    """A dynamic structure or opaque value: any JSON, passed through."""
+
+    def decode(self, value: Any, path: str) -> Any:
+        return value
+
+
+class Void(VType):
+    def decode(self, value: Any, path: str) -> Any:
+        return None
+
+    def encode(self, value: Any) -> Any:
+        return None
+
+
+class Struct(VType):
+    """A vAPI structure: named fields, union rules and per-operation usage rules."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.fields: dict[str, VType] = {}
+        self.unions: tuple[tuple[str, dict[str, tuple[tuple[str, bool], ...]]], ...] = ()
+        self.usage: dict[str, dict[str, str]] = {}
+        self.is_error = False
+
+    def describe(self) -> str:
+        return "structure " + self.name
+
+    def decode(self, value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            raise mismatch(path, "object", value)
+        for key in value:
+            if key not in self.fields:
+                raise invalid(M.FIELD_UNEXPECTED, _join(path, key), self.name)
+        out: dict[str, Any] = {}
+        for field, ftype in self.fields.items():
+            raw = value.get(field)
+            if raw is None and not ftype.optional:
+                raise invalid(M.FIELD_MISSING, self.name, _join(path, field))
+            out[field] = ftype.decode(raw, _join(path, field))
+        self.check_unions(out, path)
+        return out
+
+    def check_unions(self, value: Mapping[str, Any], path: str) -> None:
+        for discriminant, cases in self.unions:
+            tag = value.get(discriminant)
+            allowed = dict(cases.get(tag, ())) if tag is not None else {}
+            for case_fields in cases.values():
+                for field, _ in case_fields:
+                    if value.get(field) is not None and field not in allowed:
+                        raise invalid(M.UNION_EXTRA, self.name, _join(path, field))
+            for field, required in allowed.items():
+                if required and value.get(field) is None:
+                    raise invalid(M.UNION_MISSING, self.name, _join(path, field))
+
+    def check_required_for(self, value: Mapping[str, Any], operation: str, path: str) -> None:
+        """Fields the docs say 'must be provided for the <operation> method'."""
+        for field, rules in self.usage.items():
+            if rules.get(operation) == "required" and value.get(field) is None:
+                raise invalid(M.FIELD_REQUIRED_FOR, _join(path, field), operation)
+
+    def encode(self, value: Any) -> Any:
+        out = {}
+        for field, ftype in self.fields.items():
+            v = value.get(field)
+            if v is not None:
+                out[field] = ftype.encode(v)
+        return out
+
+
+def _join(path: str, field: str) -> str:
+    return f"{path}.{field}" if path else field
+
+
+# --- building types from the generated data ------------------------------------------------
+
+_STRUCTS: dict[str, Struct] = {}
+
+
+def struct(name: str) -> Struct:
+    """The structure called ``name`` (built once, shared: types are immutable)."""
+    found = _STRUCTS.get(name)
+    if found is None:
+        found = _STRUCTS[name] = Struct(name)
+        spec = STRUCTURES[name]
+        found.fields = {f: build(t) for f, t in spec["fields"]}
+        found.unions = spec.get("unions", ())
+        found.usage = {f: dict(r) for f, r in spec.get("usage", {}).items()}
+        found.is_error = spec.get("error", False)
+    return found
+
+
+def build(spec: tuple[Any, ...]) -> VType:
+    """A VType from a generated type spec such as ``("optional", ("id",))``."""
+    kind = spec[0]
+    if kind == "optional":
+        return Optional(build(spec[1]))
+    if kind in ("list", "set"):
+        return List(build(spec[1]), unique=kind == "set")
+    if kind == "map":
+        return Map(build(spec[1]), build(spec[2]))
+    if kind == "struct":
+        return struct(spec[1])
+    if kind == "enum":
+        return Enum(spec[1])
+    if kind == "void":
+        return Void()
+    if kind in ("dynamic", "opaque", "any_error"):
+        return Dynamic()
+    return Scalar(kind)

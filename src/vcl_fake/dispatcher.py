@@ -1,0 +1,112 @@
+"""The one choke point every operation passes, whatever its protocol.
+
+Order: authentication -> (scenario rules, later) -> contract check of the input -> backend
+handler, all under the backend lock; then the call journal. Codecs turn wire formats into an
+:class:`Invocation` and render whatever comes back (a value or a :class:`VapiError`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vcl_fake import messages as M
+from vcl_fake.backend import Backend
+from vcl_fake.contract.operations import Operation
+from vcl_fake.errors import VapiError, message
+
+log = logging.getLogger("vcl_fake")
+
+@dataclass(frozen=True)
+class Invocation:
+    """One decoded request: the operation, its raw parameters and the caller's credentials."""
+
+    protocol: str
+    operation: Operation
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    text: frozenset[str] = frozenset()  # parameters that arrived as strings (path, query, header)
+    token: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A journal entry: what was asked, and how it ended."""
+
+    protocol: str
+    operation: str
+    input: Mapping[str, Any]
+    outcome: str  # "success" or the error_type
+    result: Any = None
+    error: VapiError | None = None
+    time: _dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Dispatcher:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._journal: list[Call] = []
+        self._journal_lock = threading.Lock()
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._journal_lock:
+            return list(self._journal)
+
+    def record(self, call: Call) -> None:
+        with self._journal_lock:
+            self._journal.append(call)
+
+    def dispatch(self, inv: Invocation) -> Any:
+        """Run ``inv``; return its result or raise a VapiError (never anything else)."""
+        op = inv.operation
+        shown: Mapping[str, Any] = inv.raw
+        backend = self.backend
+        try:
+            with backend.lock:
+                if op.alias == "session.login":
+                    result: Any = backend.auth.login(inv.user, inv.password)
+                    shown = {"user": inv.user}
+                else:
+                    api_session = backend.auth.authenticate(inv.token)
+                    inputs = op.decode_input(inv.raw, inv.text)
+                    shown = inputs
+                    if op.alias == "session.get":
+                        result = {
+                            "user": api_session.user,
+                            "created_time": api_session.created_time,
+                            "last_accessed_time": api_session.last_accessed_time,
+                        }
+                    elif op.alias == "session.logout":
+                        result = backend.auth.logout(api_session)
+                    elif op.alias in backend.handlers:
+                        result = backend.handlers[op.alias](**inputs)
+                    else:
+                        raise VapiError(
+                            "OPERATION_NOT_FOUND", message(M.OPERATION_NOT_SERVED, op.service, op.name)
+                        )
+        except VapiError as exc:
+            self.record(Call(inv.protocol, op.alias, shown, exc.error_type, None, exc, self._now()))
+            raise
+        except Exception as exc:  # a bug in the fake: answer, never leak a traceback
+            log.exception("vcl_fake: %s failed", op.alias)
+            error = VapiError("INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__))
+            self.record(Call(inv.protocol, op.alias, shown, error.error_type, None, error, self._now()))
+            raise error from exc
+        self.record(Call(inv.protocol, op.alias, shown, "success", result, None, self._now()))
+        return result
+
+    def _now(self) -> _dt.datetime:
+        return self.backend.clock.now()
+
+
+__all__ = ["Call", "Dispatcher", "Invocation"]

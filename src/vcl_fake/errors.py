@@ -1,0 +1,82 @@
+"""vAPI standard errors as raised by the backend and rendered by every protocol.
+
+A :class:`VapiError` carries what all three wire protocols need: the ``error_type``
+(``NOT_FOUND``...), one or more LocalizableMessages, and optional ``data``. Its canonical
+structure name and REST status come from the generated contract, never from ad-hoc tables.
+The texts themselves live in :mod:`vcl_fake.messages`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vcl_fake.contract._generated import ENUMS, ERROR_STATUS
+
+#: Every std error type (``NOT_FOUND``, ``RESOURCE_BUSY``...).
+ERROR_TYPES: tuple[str, ...] = ENUMS["com.vmware.vapi.std.errors.error.type"]
+
+Message = dict[str, Any]
+
+
+def message(template: tuple[str, str], *args: object) -> Message:
+    """A LocalizableMessage from a catalog entry ``(id, "text with {0}")`` and its args."""
+    msg_id, text = template
+    strings = [str(a) for a in args]
+    return {"id": msg_id, "default_message": text.format(*strings), "args": strings}
+
+
+def canonical_name(error_type: str) -> str:
+    """``NOT_FOUND`` -> ``com.vmware.vapi.std.errors.not_found``."""
+    return "com.vmware.vapi.std.errors." + error_type.lower()
+
+
+def error_type_of(name: str) -> str:
+    """``com.vmware.vapi.std.errors.not_found`` -> ``NOT_FOUND``."""
+    return name.rsplit(".", 1)[-1].upper()
+
+
+class VapiError(Exception):
+    """A vAPI standard error (``com.vmware.vapi.std.errors.*``)."""
+
+    def __init__(
+        self,
+        error_type: str,
+        messages: Message | list[Message],
+        *,
+        data: Any = None,
+        challenge: str | None = None,
+    ) -> None:
+        if error_type not in ERROR_TYPES:
+            raise ValueError(f"unknown vAPI error type {error_type!r}")
+        self.error_type = error_type
+        self.messages = [messages] if isinstance(messages, dict) else list(messages)
+        self.data = data
+        self.challenge = challenge
+        super().__init__(self.messages[0]["default_message"] if self.messages else error_type)
+
+    @property
+    def name(self) -> str:
+        """The canonical structure name, e.g. ``com.vmware.vapi.std.errors.not_found``."""
+        return canonical_name(self.error_type)
+
+    @property
+    def http_status(self) -> int:
+        """The status the REST protocols answer with (vAPI's own mapping; 500 otherwise)."""
+        return ERROR_STATUS.get(self.name, 500)
+
+    def to_value(self) -> dict[str, Any]:
+        """The error structure as plain data (the ``/api`` error body)."""
+        value: dict[str, Any] = {"error_type": self.error_type, "messages": self.messages}
+        if self.data is not None:
+            value["data"] = self.data
+        if self.challenge is not None:
+            value["challenge"] = self.challenge
+        return value
+
+    def __repr__(self) -> str:
+        return f"VapiError({self.error_type}, {self})"
+
+
+def vapi_error(error_type: str, template: tuple[str, str], *args: object) -> VapiError:
+    """Shorthand: ``vapi_error("NOT_FOUND", messages.SESSION_NOT_FOUND, session_id)``."""
+    return VapiError(error_type, message(template, *args))

@@ -1,0 +1,131 @@
+"""``FakeVCenter``: one fake vCenter that owns all of its state."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+from vcl_fake.adapter import ResponsesAdapter
+from vcl_fake.app import Application
+from vcl_fake.backend import Backend
+from vcl_fake.backend.inventory import ItemFile
+from vcl_fake.clock import Clock, SystemClock
+from vcl_fake.dispatcher import Call, Dispatcher
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FakeVCenter:
+    """A fake vCenter answering every ``requests`` call to ``https://{host}`` while active.
+
+    Use it as a context manager, a decorator, or through ``start()`` / ``stop()``. Seed it and
+    look inside without HTTP through ``create_library``, ``create_item``, ``get_item`` and
+    ``calls``. Time comes from ``clock`` (default: :class:`SystemClock`).
+    """
+
+    def __init__(
+        self,
+        host: str = "vcenter.example.com",
+        *,
+        clock: Clock | None = None,
+        users: Mapping[str, str] | None = None,
+        session_timeout: float = 300,
+        session_retention: float = 300,
+        api_session_timeout: float = 1800,
+        seed: int | None = None,
+    ) -> None:
+        self.host = host.lower()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.backend = Backend(
+            self.clock,
+            users=users,
+            session_timeout=session_timeout,
+            session_retention=session_retention,
+            api_session_timeout=api_session_timeout,
+            seed=seed,
+        )
+        self.dispatcher = Dispatcher(self.backend)
+        self.app = Application(self.dispatcher)
+        self._adapter = ResponsesAdapter(self.host, self.app.handle)
+
+    # --- activation ----------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}"
+
+    def start(self) -> FakeVCenter:
+        self._adapter.start()
+        return self
+
+    def stop(self) -> None:
+        self._adapter.stop()
+
+    def __enter__(self) -> FakeVCenter:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        """Decorate a function (sync or async) so the fake is active while it runs."""
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    # --- seeding and inspection ------------------------------------------------------------------
+    def create_library(self, name: str, **fields: Any) -> str:
+        """Add a library (``type="LOCAL"`` or ``"SUBSCRIBED"``, ``description``,
+        ``storage_backings``); return its id."""
+        with self.backend.lock:
+            return self.backend.inventory.add_library(name, **fields).id
+
+    def create_item(
+        self,
+        library_id: str,
+        name: str,
+        type: str | None = "ovf",
+        *,
+        files: Iterable[Mapping[str, Any]] = (),
+        **fields: Any,
+    ) -> str:
+        """Add an item to a library; ``files`` are dicts with ``name``, ``size`` and optionally
+        ``checksum`` and ``algorithm``; other fields: ``description``, ``content_version``."""
+        with self.backend.lock:
+            item_files = [ItemFile(**dict(f)) for f in files]
+            return self.backend.inventory.add_item(
+                library_id, name, type=type, files=item_files, **fields
+            ).id
+
+    def get_item(self, item_id: str) -> dict[str, Any]:
+        """The item as ``item.get`` returns it, plus ``files`` as ``item_file.list`` does."""
+        with self.backend.lock:
+            item = self.backend.inventory.item(item_id)
+            return {**item.model(), "files": [f.info() for f in item.files.values()]}
+
+    @property
+    def calls(self) -> list[Call]:
+        """The journal of operations, oldest first."""
+        return self.dispatcher.calls
+
+    def __repr__(self) -> str:
+        return f"FakeVCenter({self.host!r}, clock={self.clock!r})"

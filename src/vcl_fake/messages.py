@@ -1,0 +1,119 @@
+"""Every message text the fake emits, in one place: ``(message id, default message)``.
+
+Ids that real servers are known to send are used as they are (``com.vmware.vdcs.cls-main.*``
+for the Content Library service, ``vapi.*`` for the vAPI runtime's input checks); where the
+real id is not public, an id in the same namespace is chosen and listed in
+``docs/differences.md``. Placeholders are ``{0}``, ``{1}``... matching the message ``args``.
+"""
+
+from __future__ import annotations
+
+CLS = "com.vmware.vdcs.cls-main."
+
+# --- authentication (vAPI endpoint) --------------------------------------------------------
+AUTH_REQUIRED = ("com.vmware.vapi.endpoint.method.authentication.required", "Authentication required.")
+BAD_CREDENTIALS = (
+    "com.vmware.vapi.endpoint.authentication.failed",
+    "Authentication failed: wrong user name or password for {0}.",
+)
+
+INTERNAL_ERROR = ("com.vmware.vapi.std.errors.internal_server_error", "Internal error in vcl_fake: {0}.")
+
+# --- routing and input checks (vAPI runtime) -----------------------------------------------
+OPERATION_NOT_FOUND = ("com.vmware.vapi.rest.httpNotFound", "Not found: no operation at {0} {1}.")
+OPERATION_NOT_SERVED = (
+    "vapi.method.input.invalid.method",
+    "Operation {1} of service {0} is not served by vcl_fake yet.",
+)
+METHOD_NOT_ALLOWED = (
+    "com.vmware.vapi.rest.httpMethodNotAllowed",
+    "Method {0} is not allowed on {1}; allowed: {2}.",
+)
+MALFORMED_JSON = ("vapi.json.read.invalid", "The request body is not valid JSON: {0}.")
+BAD_CONTENT = ("vapi.json.read.invalid", "The request body could not be read: {0}.")
+FIELD_MISSING = ("vapi.data.structure.field.missing", "Structure {0} is missing a field \"{1}\".")
+FIELD_UNEXPECTED = (
+    "vapi.data.structure.field.unexpected",
+    "Found unexpected field \"{0}\" in structure \"{1}\".",
+)
+TYPE_MISMATCH = (
+    "vapi.data.validate.mismatch",
+    "Type mismatch for \"{0}\": expected {1}, but got {2}.",
+)
+ENUM_INVALID = (
+    "vapi.bindings.typeconverter.enum.invalid.enum.type",
+    "Invalid value {1} for \"{0}\": expected one of {2}.",
+)
+SET_DUPLICATE = (
+    "vapi.bindings.typeconverter.set.duplicate.element",
+    "\"{0}\" contains duplicate element \"{1}\"; it is a set.",
+)
+UNION_MISSING = (
+    "vapi.data.structure.union.missing",
+    "Structure {0} has a union that is missing a required field for this case = {1}.",
+)
+UNION_EXTRA = (
+    "vapi.data.structure.union.extra",
+    "Structure {0} has a union with a field not required for this case = {1}.",
+)
+PARAMETER_MISSING = ("vapi.method.input.missing", "Operation {0} is missing its parameter \"{1}\".")
+FIELD_REQUIRED_FOR = (
+    "vapi.data.structure.field.missing",
+    "Field \"{0}\" must be provided for the {1} operation.",
+)
+VALUE_OUT_OF_RANGE = ("vapi.data.invalid", "Invalid value {1} for \"{0}\": {2}.")
+
+# --- content library ------------------------------------------------------------------------
+LIBRARY_NOT_FOUND = (CLS + "library_not_found", "Library {0} not found.")
+LIBRARY_NOT_LOCAL = (
+    CLS + "library_not_local",
+    "Library {0} is a {1} library; the operation needs a LOCAL library.",
+)
+LIBRARY_NAME_MISSING = (CLS + "library_name_missing", "A library needs a name.")
+LIBRARY_NAME_EXISTS = (CLS + "library_name_exists", "A library named {0} already exists.")
+LIBRARY_NOT_EMPTY = (
+    CLS + "library_has_active_sessions",
+    "Library {0} has item {1} with an active update session.",
+)
+ITEM_NOT_FOUND = (CLS + "library_item_not_found", "Library item {0} not found.")
+ITEM_NAME_EXISTS = (
+    CLS + "library_item_name_exists",
+    "An item named {0} already exists in library {1}.",
+)
+ITEM_BUSY_DELETE = (
+    CLS + "library_item_has_active_session",
+    "Library item {0} cannot be deleted while update session {1} is active.",
+)
+ITEM_FILE_NOT_FOUND = (CLS + "library_item_file_not_found", "File {1} not found in library item {0}.")
+
+# --- update sessions ------------------------------------------------------------------------
+SESSION_NOT_FOUND = (CLS + "update_session_not_found", "Update session {0} not found.")
+SESSION_ITEM_BUSY = (
+    CLS + "update_session_item_busy",
+    "Library item {0} already has an active update session {1}.",
+)
+SESSION_ITEM_SUBSCRIBED = (
+    CLS + "update_session_subscribed_item",
+    "Library item {0} belongs to SUBSCRIBED library {1}; only items of LOCAL libraries can be updated.",
+)
+SESSION_NOT_ACTIVE = (
+    CLS + "update_session_invalid_state",
+    "Operation {0} is not allowed on update session {1} in state {2}.",
+)
+SESSION_DELETE_ACTIVE = (
+    CLS + "update_session_delete_active",
+    "Update session {0} is ACTIVE; cancel, fail or complete it before deleting it.",
+)
+SESSION_COMPLETE_IN_ERROR = (
+    CLS + "update_session_complete_error",
+    "Operation {0} is not allowed in state {1}: {2}",
+)
+CLIENT_TOKEN_INVALID = (
+    CLS + "client_token_invalid",
+    "Client token {0} is not a UUID.",
+)
+CLIENT_TOKEN_REUSED = (
+    CLS + "client_token_reused",
+    "Client token {0} was already used to create update session {1} for library item {2}.",
+)
+CLIENT_FAILED = (CLS + "update_session_client_failed", "{0}")

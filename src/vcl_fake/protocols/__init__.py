@@ -1,0 +1,1 @@
+"""Wire protocols: each turns HTTP requests into dispatcher invocations and back."""

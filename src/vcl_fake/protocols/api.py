@@ -1,0 +1,145 @@
+"""The ``/api`` REST protocol (vSphere 7.0U2+): routes from the operation table, bare JSON.
+
+Parameters travel as the bindings' REST metadata says: path variables, query parameters,
+headers (``Client-Token``), and either one parameter as the whole body or the remaining
+parameters as fields of a JSON object. Errors are ``{"error_type", "messages"}`` with the
+status vAPI maps the error to.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from vcl_fake import messages as M
+from vcl_fake.contract.operations import Operation, Route, operations
+from vcl_fake.dispatcher import Dispatcher, Invocation
+from vcl_fake.errors import VapiError, message, vapi_error
+from vcl_fake.protocols.http import Request, Response
+
+SESSION_HEADER = "vmware-api-session-id"
+PROTOCOL = "api"
+
+
+def error_response(error: VapiError) -> Response:
+    headers = {}
+    if error.error_type == "UNAUTHENTICATED" and error.challenge:
+        headers["WWW-Authenticate"] = error.challenge
+    return Response.json(error.http_status, error.to_value(), headers)
+
+
+def not_found(request: Request) -> VapiError:
+    return VapiError("OPERATION_NOT_FOUND", message(M.OPERATION_NOT_FOUND, request.method, request.path))
+
+
+class ApiProtocol:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.routes: list[tuple[Route, Operation]] = sorted(
+            ((op.api, op) for op in operations()), key=lambda ro: -len(ro[0].dispatch)
+        )
+
+    def handle(self, request: Request) -> Response:
+        try:
+            op, path_params = self.route(request)
+            inv = self.invocation(request, op, path_params)
+            result = self.dispatcher.dispatch(inv)
+        except VapiError as exc:
+            return error_response(exc)
+        if op.success_status == 204:
+            return Response.empty(204)
+        return Response.json(op.success_status, op.output.encode(result))
+
+    def route(self, request: Request) -> tuple[Operation, dict[str, str]]:
+        """The operation a request names, with its path parameters; else OPERATION_NOT_FOUND.
+
+        The most literal path template wins (``/item/update-session`` over ``/item/{id}``);
+        among its operations, the method and then the dispatch query parameters decide.
+        """
+        path = request.path.rstrip("/") or "/"
+        matches = [(r, op, p) for r, op in self.routes if (p := r.match(path)) is not None]
+        if not matches:
+            raise not_found(request)
+        best = max(r.literals for r, _, _ in matches)
+        matches = [m for m in matches if m[0].literals == best]
+        same_method = [m for m in matches if m[0].method == request.method]
+        if not same_method:
+            allowed = ", ".join(sorted({r.method for r, _, _ in matches}))
+            raise VapiError(
+                "OPERATION_NOT_FOUND", message(M.METHOD_NOT_ALLOWED, request.method, request.path, allowed)
+            )
+        action = request.query.get("action")
+        fallback = None
+        for route, op, params in same_method:  # most dispatch parameters first
+            if action is not None and route.dispatch.get("action") != action:
+                continue
+            if route.dispatches(request.query):
+                return op, params
+            if fallback is None and all(v is None for v in route.dispatch.values()):
+                fallback = (op, params)  # a required query parameter is missing: decode says so
+        if fallback is None:
+            raise not_found(request)
+        return fallback
+
+    def invocation(self, request: Request, op: Operation, path_params: dict[str, str]) -> Invocation:
+        route = op.api
+        raw: dict[str, Any] = dict(path_params)
+        for qname, param in route.query.items():
+            if qname in request.query:
+                raw[param] = request.query[qname]
+        for name, want in route.dispatch.items():
+            if want is None and name in request.query and name in op.params:
+                raw[name] = request.query[name]
+        for header, param in route.headers.items():
+            value = request.headers.get(header, request.query.get(param))
+            if value is not None:
+                raw[param] = value
+        text = frozenset(raw)  # everything so far arrived as a string
+        body = self.json_body(request)
+        if route.body is not None:
+            raw[route.body] = body
+        elif body is not None:
+            if not isinstance(body, dict):
+                raise vapi_error("INVALID_ARGUMENT", M.TYPE_MISMATCH, "request body", "object", "array")
+            raw.update(body)
+        user = password = None
+        if op.alias == "session.login":
+            user, password = basic_credentials(request)
+        return Invocation(
+            PROTOCOL,
+            op,
+            raw,
+            text,
+            token=request.headers.get(SESSION_HEADER),
+            user=user,
+            password=password,
+        )
+
+    @staticmethod
+    def json_body(request: Request) -> Any:
+        try:
+            data = request.read()
+        except ValueError as exc:
+            raise vapi_error("INVALID_ARGUMENT", M.BAD_CONTENT, exc) from None
+        if not data.strip():
+            return None
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise vapi_error("INVALID_ARGUMENT", M.MALFORMED_JSON, exc) from None
+
+
+def basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    """User and password from an HTTP Basic ``Authorization`` header."""
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else (None, None)

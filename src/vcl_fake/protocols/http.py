@@ -1,0 +1,80 @@
+"""Transport-neutral HTTP request and response, shared by the responses adapter and the server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+Body = bytes | Iterable[bytes] | None
+
+
+class Headers(dict[str, str]):
+    """Case-insensitive header lookup (keys are stored lower-cased)."""
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        super().__init__((k.lower(), v) for k, v in pairs)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(key.lower(), default)
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
+
+
+@dataclass
+class Request:
+    method: str
+    url: str
+    headers: Headers
+    body: Body = None
+    path: str = field(init=False)
+    query: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        parts = urlsplit(self.url)
+        self.path = parts.path or "/"
+        self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as a stream of byte chunks, never joined."""
+        body = self.body
+        if body is None:
+            return iter(())
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            return iter((bytes(body),))
+        if isinstance(body, str):
+            return iter((body.encode(),))
+        return (c.encode() if isinstance(c, str) else bytes(c) for c in body)
+
+    def read(self, limit: int = 64 * 1024 * 1024) -> bytes:
+        """The whole body (for API calls, which are small; uploads use :meth:`chunks`)."""
+        out = bytearray()
+        for chunk in self.chunks():
+            out += chunk
+            if len(out) > limit:
+                raise ValueError(f"request body larger than {limit} bytes")
+        return bytes(out)
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @classmethod
+    def json(cls, status: int, value: Any, headers: Mapping[str, str] | None = None) -> Response:
+        out = {"Content-Type": "application/json", **(headers or {})}
+        return cls(status, out, json.dumps(value, separators=(",", ":")).encode())
+
+    @classmethod
+    def empty(cls, status: int = 204) -> Response:
+        return cls(status, {}, b"")
