@@ -65,7 +65,11 @@ RESULT_RULE = re.compile(
     r"((?:``\w+``(?:, | or |, or )?)+) methods?"
 )
 INPUT_WORDS = {"must be provided": "required", "is optional": "optional", "is not used": "unused"}
-RESULT_WORDS = {"will always be present": "always", "is optional": "optional", "will not be present": "never"}
+RESULT_WORDS = {
+    "will always be present": "always",
+    "is optional": "optional",
+    "will not be present": "never",
+}
 
 
 def usage_rules(cls: type) -> dict[str, tuple[tuple[str, str], ...]]:

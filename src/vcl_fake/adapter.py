@@ -109,7 +109,7 @@ class Interceptor:
             fake = interceptor.lookup(request.url)
             if fake is None:
                 return previous_send(adapter, request, *args, **kwargs)
-            kwargs.update(zip(_SEND_ARGS, args))
+            kwargs.update(zip(_SEND_ARGS, args, strict=False))
             _streamable(request)
             return fake.send(adapter, request, **kwargs)
 

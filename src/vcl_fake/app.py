@@ -30,5 +30,7 @@ class Application:
             return error_response(not_found(request))
         except Exception as exc:  # last line of defence: a bug must not leak a traceback
             log.exception("vcl_fake: unhandled error for %s %s", request.method, request.path)
-            error = VapiError("INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__))
+            error = VapiError(
+                "INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__)
+            )
             return error_response(error)

@@ -21,6 +21,7 @@ from vcl_fake.errors import VapiError, message
 
 log = logging.getLogger("vcl_fake")
 
+
 @dataclass(frozen=True)
 class Invocation:
     """One decoded request: the operation, its raw parameters and the caller's credentials."""
@@ -92,15 +93,20 @@ class Dispatcher:
                         result = backend.handlers[op.alias](**inputs)
                     else:
                         raise VapiError(
-                            "OPERATION_NOT_FOUND", message(M.OPERATION_NOT_SERVED, op.service, op.name)
+                            "OPERATION_NOT_FOUND",
+                            message(M.OPERATION_NOT_SERVED, op.service, op.name),
                         )
         except VapiError as exc:
             self.record(Call(inv.protocol, op.alias, shown, exc.error_type, None, exc, self._now()))
             raise
         except Exception as exc:  # a bug in the fake: answer, never leak a traceback
             log.exception("vcl_fake: %s failed", op.alias)
-            error = VapiError("INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__))
-            self.record(Call(inv.protocol, op.alias, shown, error.error_type, None, error, self._now()))
+            error = VapiError(
+                "INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__)
+            )
+            self.record(
+                Call(inv.protocol, op.alias, shown, error.error_type, None, error, self._now())
+            )
             raise error from exc
         self.record(Call(inv.protocol, op.alias, shown, "success", result, None, self._now()))
         return result

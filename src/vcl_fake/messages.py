@@ -11,13 +11,19 @@ from __future__ import annotations
 CLS = "com.vmware.vdcs.cls-main."
 
 # --- authentication (vAPI endpoint) --------------------------------------------------------
-AUTH_REQUIRED = ("com.vmware.vapi.endpoint.method.authentication.required", "Authentication required.")
+AUTH_REQUIRED = (
+    "com.vmware.vapi.endpoint.method.authentication.required",
+    "Authentication required.",
+)
 BAD_CREDENTIALS = (
     "com.vmware.vapi.endpoint.authentication.failed",
     "Authentication failed: wrong user name or password for {0}.",
 )
 
-INTERNAL_ERROR = ("com.vmware.vapi.std.errors.internal_server_error", "Internal error in vcl_fake: {0}.")
+INTERNAL_ERROR = (
+    "com.vmware.vapi.std.errors.internal_server_error",
+    "Internal error in vcl_fake: {0}.",
+)
 
 # --- routing and input checks (vAPI runtime) -----------------------------------------------
 OPERATION_NOT_FOUND = ("com.vmware.vapi.rest.httpNotFound", "Not found: no operation at {0} {1}.")
@@ -31,22 +37,22 @@ METHOD_NOT_ALLOWED = (
 )
 MALFORMED_JSON = ("vapi.json.read.invalid", "The request body is not valid JSON: {0}.")
 BAD_CONTENT = ("vapi.json.read.invalid", "The request body could not be read: {0}.")
-FIELD_MISSING = ("vapi.data.structure.field.missing", "Structure {0} is missing a field \"{1}\".")
+FIELD_MISSING = ("vapi.data.structure.field.missing", 'Structure {0} is missing a field "{1}".')
 FIELD_UNEXPECTED = (
     "vapi.data.structure.field.unexpected",
-    "Found unexpected field \"{0}\" in structure \"{1}\".",
+    'Found unexpected field "{0}" in structure "{1}".',
 )
 TYPE_MISMATCH = (
     "vapi.data.validate.mismatch",
-    "Type mismatch for \"{0}\": expected {1}, but got {2}.",
+    'Type mismatch for "{0}": expected {1}, but got {2}.',
 )
 ENUM_INVALID = (
     "vapi.bindings.typeconverter.enum.invalid.enum.type",
-    "Invalid value {1} for \"{0}\": expected one of {2}.",
+    'Invalid value {1} for "{0}": expected one of {2}.',
 )
 SET_DUPLICATE = (
     "vapi.bindings.typeconverter.set.duplicate.element",
-    "\"{0}\" contains duplicate element \"{1}\"; it is a set.",
+    '"{0}" contains duplicate element "{1}"; it is a set.',
 )
 UNION_MISSING = (
     "vapi.data.structure.union.missing",
@@ -56,12 +62,12 @@ UNION_EXTRA = (
     "vapi.data.structure.union.extra",
     "Structure {0} has a union with a field not required for this case = {1}.",
 )
-PARAMETER_MISSING = ("vapi.method.input.missing", "Operation {0} is missing its parameter \"{1}\".")
+PARAMETER_MISSING = ("vapi.method.input.missing", 'Operation {0} is missing its parameter "{1}".')
 FIELD_REQUIRED_FOR = (
     "vapi.data.structure.field.missing",
-    "Field \"{0}\" must be provided for the {1} operation.",
+    'Field "{0}" must be provided for the {1} operation.',
 )
-VALUE_OUT_OF_RANGE = ("vapi.data.invalid", "Invalid value {1} for \"{0}\": {2}.")
+VALUE_OUT_OF_RANGE = ("vapi.data.invalid", 'Invalid value {1} for "{0}": {2}.')
 
 # --- content library ------------------------------------------------------------------------
 LIBRARY_NOT_FOUND = (CLS + "library_not_found", "Library {0} not found.")
@@ -84,7 +90,10 @@ ITEM_BUSY_DELETE = (
     CLS + "library_item_has_active_session",
     "Library item {0} cannot be deleted while update session {1} is active.",
 )
-ITEM_FILE_NOT_FOUND = (CLS + "library_item_file_not_found", "File {1} not found in library item {0}.")
+ITEM_FILE_NOT_FOUND = (
+    CLS + "library_item_file_not_found",
+    "File {1} not found in library item {0}.",
+)
 
 # --- update sessions ------------------------------------------------------------------------
 SESSION_NOT_FOUND = (CLS + "update_session_not_found", "Update session {0} not found.")
@@ -94,7 +103,8 @@ SESSION_ITEM_BUSY = (
 )
 SESSION_ITEM_SUBSCRIBED = (
     CLS + "update_session_subscribed_item",
-    "Library item {0} belongs to SUBSCRIBED library {1}; only items of LOCAL libraries can be updated.",
+    "Library item {0} belongs to SUBSCRIBED library {1}; only items of LOCAL libraries "
+    "can be updated.",
 )
 SESSION_NOT_ACTIVE = (
     CLS + "update_session_invalid_state",

@@ -16,7 +16,9 @@ DEFAULT_USERS: Mapping[str, str] = {"administrator@vsphere.local": "VMware1!"}
 
 
 def unauthenticated(template: tuple[str, str] = M.AUTH_REQUIRED, *args: object) -> VapiError:
-    return VapiError("UNAUTHENTICATED", message(template, *args), challenge='Basic realm="VAPI endpoint"')
+    return VapiError(
+        "UNAUTHENTICATED", message(template, *args), challenge='Basic realm="VAPI endpoint"'
+    )
 
 
 @dataclass

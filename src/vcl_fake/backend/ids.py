@@ -14,7 +14,9 @@ import uuid
 
 class IdSource:
     def __init__(self, seed: int | None = None) -> None:
-        self._rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
+        self._rng: random.Random = (
+            random.Random(seed) if seed is not None else random.SystemRandom()
+        )
         self._lock = threading.Lock()
 
     def uuid(self) -> str:

@@ -216,7 +216,9 @@ class Inventory:
         for item in items:
             busy = self.is_busy(item.id)
             if busy is not None:
-                raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.LIBRARY_NOT_EMPTY, lib.id, item.id)
+                raise vapi_error(
+                    "NOT_ALLOWED_IN_CURRENT_STATE", M.LIBRARY_NOT_EMPTY, lib.id, item.id
+                )
         for item in items:
             self._drop_item(item.id)
         del self.libraries[lib.id]

@@ -129,7 +129,11 @@ class UpdateSessions:
         found = self.get(session_id)
         if found.state != ACTIVE:
             raise vapi_error(
-                "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_NOT_ACTIVE, operation, session_id, found.state
+                "NOT_ALLOWED_IN_CURRENT_STATE",
+                M.SESSION_NOT_ACTIVE,
+                operation,
+                session_id,
+                found.state,
             )
         return found
 
@@ -146,7 +150,11 @@ class UpdateSessions:
             if earlier is not None:
                 if earlier.item_id != item_id:
                     raise vapi_error(
-                        "INVALID_ARGUMENT", M.CLIENT_TOKEN_REUSED, client_token, earlier.id, earlier.item_id
+                        "INVALID_ARGUMENT",
+                        M.CLIENT_TOKEN_REUSED,
+                        client_token,
+                        earlier.id,
+                        earlier.item_id,
                     )
                 return earlier.id
         item = self.inventory.item(item_id)
@@ -192,7 +200,11 @@ class UpdateSessions:
         if session.state == ERROR:
             reason = (session.error_message or {}).get("default_message", "")
             raise vapi_error(
-                "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_COMPLETE_IN_ERROR, "complete", ERROR, reason
+                "NOT_ALLOWED_IN_CURRENT_STATE",
+                M.SESSION_COMPLETE_IN_ERROR,
+                "complete",
+                ERROR,
+                reason,
             )
         self.active(update_session_id, "complete")
         item = self.inventory.item(session.item_id)
@@ -200,12 +212,17 @@ class UpdateSessions:
         item.last_modified_time = self.clock.now()
         self.end(session, DONE)
 
-    def update_session_keep_alive(self, update_session_id: str, client_progress: int | None) -> None:
+    def update_session_keep_alive(
+        self, update_session_id: str, client_progress: int | None
+    ) -> None:
         session = self.active(update_session_id, "keep_alive")
         if client_progress is not None:
             if not 0 <= client_progress <= 100:
                 raise vapi_error(
-                    "INVALID_ARGUMENT", M.VALUE_OUT_OF_RANGE, "client_progress", client_progress,
+                    "INVALID_ARGUMENT",
+                    M.VALUE_OUT_OF_RANGE,
+                    "client_progress",
+                    client_progress,
                     "progress is a percentage from 0 to 100",
                 )
             session.client_progress = client_progress

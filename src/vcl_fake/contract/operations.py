@@ -119,7 +119,9 @@ class Operation:
                     raise invalid(M.PARAMETER_MISSING, self.alias, pname)
                 out[pname] = None
                 continue
-            out[pname] = ptype.decode_text(value, pname) if pname in text else ptype.decode(value, pname)
+            out[pname] = (
+                ptype.decode_text(value, pname) if pname in text else ptype.decode(value, pname)
+            )
             if isinstance(ptype, Struct):
                 ptype.check_required_for(out[pname], self.name, pname)
         return out

@@ -110,7 +110,9 @@ class Scalar(VType):
             try:
                 return parse_datetime(value)
             except ValueError:
-                raise invalid(M.VALUE_OUT_OF_RANGE, path, value, "not an RFC 3339 datetime") from None
+                raise invalid(
+                    M.VALUE_OUT_OF_RANGE, path, value, "not an RFC 3339 datetime"
+                ) from None
         raise AssertionError(kind)
 
     def decode_text(self, text: str, path: str) -> Any:

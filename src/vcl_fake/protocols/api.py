@@ -15,6 +15,7 @@ from typing import Any
 
 from vcl_fake import messages as M
 from vcl_fake.contract.operations import Operation, Route, operations
+from vcl_fake.contract.types import mismatch
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message, vapi_error
 from vcl_fake.protocols.http import Request, Response
@@ -31,7 +32,9 @@ def error_response(error: VapiError) -> Response:
 
 
 def not_found(request: Request) -> VapiError:
-    return VapiError("OPERATION_NOT_FOUND", message(M.OPERATION_NOT_FOUND, request.method, request.path))
+    return VapiError(
+        "OPERATION_NOT_FOUND", message(M.OPERATION_NOT_FOUND, request.method, request.path)
+    )
 
 
 class ApiProtocol:
@@ -68,7 +71,8 @@ class ApiProtocol:
         if not same_method:
             allowed = ", ".join(sorted({r.method for r, _, _ in matches}))
             raise VapiError(
-                "OPERATION_NOT_FOUND", message(M.METHOD_NOT_ALLOWED, request.method, request.path, allowed)
+                "OPERATION_NOT_FOUND",
+                message(M.METHOD_NOT_ALLOWED, request.method, request.path, allowed),
             )
         action = request.query.get("action")
         fallback = None
@@ -83,7 +87,9 @@ class ApiProtocol:
             raise not_found(request)
         return fallback
 
-    def invocation(self, request: Request, op: Operation, path_params: dict[str, str]) -> Invocation:
+    def invocation(
+        self, request: Request, op: Operation, path_params: dict[str, str]
+    ) -> Invocation:
         route = op.api
         raw: dict[str, Any] = dict(path_params)
         for qname, param in route.query.items():
@@ -102,7 +108,7 @@ class ApiProtocol:
             raw[route.body] = body
         elif body is not None:
             if not isinstance(body, dict):
-                raise vapi_error("INVALID_ARGUMENT", M.TYPE_MISMATCH, "request body", "object", "array")
+                raise mismatch("request body", "object", body)
             raw.update(body)
         user = password = None
         if op.alias == "session.login":
