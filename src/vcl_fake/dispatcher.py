@@ -33,6 +33,7 @@ class Invocation:
     token: str | None = None
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    bad_input: VapiError | None = None  # the codec could not read the request (raised after auth)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class Dispatcher:
                     shown = {"user": inv.user}
                 else:
                     api_session = backend.auth.authenticate(inv.token)
+                    if inv.bad_input is not None:
+                        raise inv.bad_input
                     inputs = op.decode_input(inv.raw, inv.text)
                     shown = inputs
                     if op.alias == "session.get":

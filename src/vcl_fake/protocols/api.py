@@ -103,13 +103,17 @@ class ApiProtocol:
             if value is not None:
                 raw[param] = value
         text = frozenset(raw)  # everything so far arrived as a string
-        body = self.json_body(request)
-        if route.body is not None:
-            raw[route.body] = body
-        elif body is not None:
-            if not isinstance(body, dict):
-                raise mismatch("request body", "object", body)
-            raw.update(body)
+        bad_input = None  # reported by the dispatcher after authentication, like a real server
+        try:
+            body = self.json_body(request)
+            if route.body is not None:
+                raw[route.body] = body
+            elif body is not None:
+                if not isinstance(body, dict):
+                    raise mismatch("request body", "object", body)
+                raw.update(body)
+        except VapiError as exc:
+            bad_input = exc
         user = password = None
         if op.alias == "session.login":
             user, password = basic_credentials(request)
@@ -121,6 +125,7 @@ class ApiProtocol:
             token=request.headers.get(SESSION_HEADER),
             user=user,
             password=password,
+            bad_input=bad_input,
         )
 
     @staticmethod

@@ -1,0 +1,90 @@
+"""pytest plugin: the ``fake_vcenter`` fixture and marker.
+
+Registered through the ``pytest11`` entry point, so installing vcl_fake is enough::
+
+    @pytest.mark.fake_vcenter(clock="manual", session_timeout=60)
+    def test_upload(fake_vcenter):
+        ...
+
+Each test gets its own FakeVCenter (nothing is shared, so pytest-xdist workers are safe).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+
+import pytest
+
+from vcl_fake.clock import Clock, ManualClock, SystemClock
+from vcl_fake.fake import FakeVCenter
+
+MARKER = "fake_vcenter"
+
+
+@dataclasses.dataclass(frozen=True)
+class FakeOptions:
+    """The marker's keyword arguments (a typo is an error, not a silent default)."""
+
+    host: str = "vcenter.example.com"
+    clock: str | Clock = "system"
+    session_timeout: float = 300
+    session_retention: float = 300
+    api_session_timeout: float = 1800
+    users: Mapping[str, str] | None = None
+    seed: int | None = None
+
+    @classmethod
+    def from_marker(cls, marker: pytest.Mark | None) -> FakeOptions:
+        if marker is None:
+            return cls()
+        if marker.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(marker.kwargs) - known)
+        if unknown:
+            raise pytest.UsageError(
+                f"@pytest.mark.{MARKER}: unknown keyword(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        return cls(**marker.kwargs)
+
+    def make_clock(self) -> Clock:
+        if isinstance(self.clock, Clock):
+            return self.clock
+        if self.clock == "manual":
+            return ManualClock()
+        if self.clock == "system":
+            return SystemClock()
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER}(clock=...) must be 'manual', 'system' or a Clock, "
+            f"not {self.clock!r}"
+        )
+
+    def build(self) -> FakeVCenter:
+        return FakeVCenter(
+            self.host,
+            clock=self.make_clock(),
+            users=self.users,
+            session_timeout=self.session_timeout,
+            session_retention=self.session_retention,
+            api_session_timeout=self.api_session_timeout,
+            seed=self.seed,
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(host=..., clock='manual'|'system', session_timeout=..., "
+        "session_retention=..., api_session_timeout=..., users=..., seed=...): "
+        "configure the fake_vcenter fixture",
+    )
+
+
+@pytest.fixture
+def fake_vcenter(request: pytest.FixtureRequest) -> Iterator[FakeVCenter]:
+    """An active FakeVCenter, configured by the ``fake_vcenter`` marker if present."""
+    options = FakeOptions.from_marker(request.node.get_closest_marker(MARKER))
+    with options.build() as vc:
+        yield vc
