@@ -96,27 +96,31 @@ def test_system_clock_advance_expires_sessions():
 
 
 def test_expiry_under_freezegun():
-    with freezegun.freeze_time("2030-05-01T12:00:00Z") as frozen:
-        with FakeVCenter("frozen.example.com") as vc:
-            api = Api(vc)
-            item = vc.create_item(vc.create_library("l"), "i")
-            session_id = api.create_session(item)
-            assert api.session(session_id)["expiration_time"] == "2030-05-01T12:05:00.000Z"
-            frozen.tick(dt.timedelta(seconds=300))
-            assert api.session(session_id)["state"] == "ACTIVE"
-            frozen.tick(dt.timedelta(seconds=1))
-            assert_error(api.get(f"{SESSIONS}/{session_id}"), 404, "NOT_FOUND")
+    with (
+        freezegun.freeze_time("2030-05-01T12:00:00Z") as frozen,
+        FakeVCenter("frozen.example.com") as vc,
+    ):
+        api = Api(vc)
+        item = vc.create_item(vc.create_library("l"), "i")
+        session_id = api.create_session(item)
+        assert api.session(session_id)["expiration_time"] == "2030-05-01T12:05:00.000Z"
+        frozen.tick(dt.timedelta(seconds=300))
+        assert api.session(session_id)["state"] == "ACTIVE"
+        frozen.tick(dt.timedelta(seconds=1))
+        assert_error(api.get(f"{SESSIONS}/{session_id}"), 404, "NOT_FOUND")
 
 
 def test_expiry_under_time_machine():
-    with time_machine.travel(dt.datetime(2031, 1, 2, tzinfo=UTC), tick=False) as traveller:
-        with FakeVCenter("tm.example.com") as vc:
-            api = Api(vc)
-            item = vc.create_item(vc.create_library("l"), "i")
-            session_id = api.create_session(item)
-            assert api.session(session_id)["expiration_time"] == "2031-01-02T00:05:00.000Z"
-            traveller.shift(301)
-            assert_error(api.get(f"{SESSIONS}/{session_id}"), 404, "NOT_FOUND")
+    with (
+        time_machine.travel(dt.datetime(2031, 1, 2, tzinfo=UTC), tick=False) as traveller,
+        FakeVCenter("tm.example.com") as vc,
+    ):
+        api = Api(vc)
+        item = vc.create_item(vc.create_library("l"), "i")
+        session_id = api.create_session(item)
+        assert api.session(session_id)["expiration_time"] == "2031-01-02T00:05:00.000Z"
+        traveller.shift(301)
+        assert_error(api.get(f"{SESSIONS}/{session_id}"), 404, "NOT_FOUND")
 
 
 def test_manual_clock_basics():

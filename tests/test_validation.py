@@ -45,7 +45,8 @@ def snapshot(vc):
             "create_spec.warning_behavior[0].ignored",
         ),
         (
-            '{"library_item_id": "x", "warning_behavior": [{"type": "EXPIRED_CERTIFICATE", "ignored": "yes"}]}',
+            '{"library_item_id": "x", "warning_behavior": '
+            '[{"type": "EXPIRED_CERTIFICATE", "ignored": "yes"}]}',
             "vapi.data.validate.mismatch",
             "create_spec.warning_behavior[0].ignored",
         ),
