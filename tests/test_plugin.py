@@ -1,0 +1,94 @@
+"""The pytest plugin, exercised in throw-away test sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_fixture_yields_an_active_fake(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import requests
+        from vcl_fake import FakeVCenter, SystemClock
+
+        def test_it(fake_vcenter):
+            assert isinstance(fake_vcenter, FakeVCenter)
+            assert isinstance(fake_vcenter.clock, SystemClock)
+            r = requests.post(f"{fake_vcenter.url}/api/session",
+                              auth=("administrator@vsphere.local", "VMware1!"))
+            assert r.status_code == 201
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_marker_configures_the_fake(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest, requests
+        from vcl_fake import ManualClock
+
+        @pytest.mark.fake_vcenter(host="vc.lab", clock="manual", session_timeout=10,
+                                  users={"u": "p"}, seed=3)
+        def test_it(fake_vcenter):
+            assert fake_vcenter.host == "vc.lab"
+            assert isinstance(fake_vcenter.clock, ManualClock)
+            assert fake_vcenter.backend.sessions.timeout.total_seconds() == 10
+            assert requests.post("https://vc.lab/api/session", auth=("u", "p")).status_code == 201
+        """
+    )
+    pytester.runpytest("--strict-markers").assert_outcomes(passed=1)
+
+
+def test_unknown_marker_keyword_is_an_error(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_vcenter(sesion_timeout=10)
+        def test_it(fake_vcenter):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*unknown keyword(s) sesion_timeout*"])
+
+
+def test_bad_clock_name_is_an_error(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_vcenter(clock="sundial")
+        def test_it(fake_vcenter):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*must be 'manual', 'system' or a Clock*"])
+
+
+def test_marker_is_registered(pytester: pytest.Pytester):
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.fake_vcenter(*"])
+
+
+def test_each_test_gets_its_own_fake_and_runs_under_xdist(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest, requests
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_isolated(fake_vcenter, n):
+            assert fake_vcenter.calls == []
+            lib = fake_vcenter.create_library(f"lib-{n}")
+            s = requests.Session()
+            s.headers["vmware-api-session-id"] = s.post(
+                f"{fake_vcenter.url}/api/session",
+                auth=("administrator@vsphere.local", "VMware1!")).json()
+            assert s.get(f"{fake_vcenter.url}/api/content/library").json() == [lib]
+        """
+    )
+    pytester.runpytest("-n", "2", "-p", "xdist").assert_outcomes(passed=8)
