@@ -177,3 +177,23 @@ def test_item_file_get_unknown_is_not_found(api, item):
 
 def test_item_file_list_unknown_item_is_not_found(api):
     assert_error(api.get("/api/content/library/item/ghost/file"), 404, "NOT_FOUND")
+
+
+def test_delete_unknown_local_library_is_not_found(api):
+    assert_error(
+        api.delete("/api/content/local-library/ghost"), 404, "NOT_FOUND", CLS + "library_not_found"
+    )
+
+
+def test_delete_subscribed_library_through_local_library_is_invalid_element_type(api, vc):
+    lib = vc.create_library("sub", type="SUBSCRIBED")
+    response = api.delete(f"/api/content/local-library/{lib}")
+    assert_error(response, 400, "INVALID_ELEMENT_TYPE", CLS + "library_not_local")
+    assert api.get(f"/api/content/library/{lib}").status_code == 200
+
+
+def test_duplicate_library_name_is_invalid_argument(api, library):
+    response = api.post(
+        "/api/content/local-library", json={"name": "templates", "storage_backings": BACKING}
+    )
+    assert_error(response, 400, "INVALID_ARGUMENT", CLS + "library_name_exists")
