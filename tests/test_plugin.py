@@ -40,34 +40,27 @@ def test_marker_configures_the_fake(pytester: pytest.Pytester):
     pytester.runpytest("--strict-markers").assert_outcomes(passed=1)
 
 
-def test_unknown_marker_keyword_is_an_error(pytester: pytest.Pytester):
+@pytest.mark.parametrize(
+    ("marker", "complaint"),
+    [
+        ("sesion_timeout=10", "*unknown keyword(s) sesion_timeout*"),
+        ('clock="sundial"', "*must be 'manual', 'system' or a Clock*"),
+        ('"positional"', "*takes keyword arguments only*"),
+    ],
+)
+def test_bad_marker_arguments_are_errors(pytester: pytest.Pytester, marker, complaint):
     pytester.makepyfile(
-        """
+        f"""
         import pytest
 
-        @pytest.mark.fake_vcenter(sesion_timeout=10)
+        @pytest.mark.fake_vcenter({marker})
         def test_it(fake_vcenter):
             pass
         """
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*unknown keyword(s) sesion_timeout*"])
-
-
-def test_bad_clock_name_is_an_error(pytester: pytest.Pytester):
-    pytester.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.fake_vcenter(clock="sundial")
-        def test_it(fake_vcenter):
-            pass
-        """
-    )
-    result = pytester.runpytest()
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*must be 'manual', 'system' or a Clock*"])
+    result.stdout.fnmatch_lines([complaint])
 
 
 def test_marker_is_registered(pytester: pytest.Pytester):
