@@ -14,6 +14,8 @@ from vcl_fake.dispatcher import Dispatcher
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
 from vcl_fake.protocols.http import Request, Response
+from vcl_fake.protocols.upload import PREFIX as UPLOAD_PREFIX
+from vcl_fake.protocols.upload import UploadProtocol
 
 log = logging.getLogger("vcl_fake")
 
@@ -22,11 +24,14 @@ class Application:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.api = ApiProtocol(dispatcher)
+        self.upload = UploadProtocol(dispatcher)
 
     def handle(self, request: Request) -> Response:
         try:
             if request.path == "/api" or request.path.startswith("/api/"):
                 return self.api.handle(request)
+            if request.path.startswith(UPLOAD_PREFIX):
+                return self.upload.handle(request)
             return error_response(not_found(request))
         except Exception as exc:  # last line of defence: a bug must not leak a traceback
             log.exception("vcl_fake: unhandled error for %s %s", request.method, request.path)

@@ -36,11 +36,14 @@ class FakeVCenter:
         session_retention: float = 300,
         api_session_timeout: float = 1800,
         seed: int | None = None,
+        keep_content: bool = True,
     ) -> None:
         self.host = host.lower()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.backend = Backend(
             self.clock,
+            host=self.host,
+            keep_content=keep_content,
             users=users,
             session_timeout=session_timeout,
             session_retention=session_retention,
@@ -121,6 +124,17 @@ class FakeVCenter:
         with self.backend.lock:
             item = self.backend.inventory.item(item_id)
             return {**item.model(), "files": [f.info() for f in item.files.values()]}
+
+    def read_item_file(self, item_id: str, name: str) -> bytes:
+        """The bytes of an item's file as uploaded (needs ``keep_content=True``, the default)."""
+        with self.backend.lock:
+            found = self.backend.inventory.item(item_id).files.get(name)
+            if found is None:
+                raise KeyError(f"item {item_id} has no file {name!r}")
+            if found.data is None:
+                raise LookupError(f"the content of {name!r} was not retained (keep_content=False)")
+            found.data.seek(0)
+            return found.data.read()
 
     @property
     def calls(self) -> list[Call]:

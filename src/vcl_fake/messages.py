@@ -127,3 +127,35 @@ CLIENT_TOKEN_REUSED = (
     "Client token {0} was already used to create update session {1} for library item {2}.",
 )
 CLIENT_FAILED = (CLS + "update_session_client_failed", "{0}")
+
+# --- session files and uploads --------------------------------------------------------------
+FILE_NAME_INVALID = (
+    CLS + "update_session_file_name_invalid",
+    "File name {0!r} is not a plain file name: {1}.",
+)
+FILE_NOT_IN_SESSION = (
+    CLS + "update_session_file_not_found",
+    "File {1} is not part of update session {0}.",
+)
+FILE_SIZE_NEGATIVE = (CLS + "update_session_file_size_invalid", "File {0} has a negative size {1}.")
+CHECKSUM_INVALID = (
+    CLS + "update_session_file_checksum_invalid",
+    "Checksum {1} of file {0} is not a {2} digest ({3} hexadecimal digits).",
+)
+FILE_NOT_RECEIVED = (
+    CLS + "update_session_file_not_received",
+    "File {0} has transfer errors or has not been fully received yet (status: {1}).",
+)
+SIZE_MISMATCH = (
+    CLS + "update_session_file_size_mismatch",
+    "File {0}: expected {1} bytes but received {2}.",
+)
+CHECKSUM_MISMATCH = (
+    CLS + "update_session_file_checksum_mismatch",
+    "File {0}: expected {1} checksum {2} but the received data has {3}.",
+)
+UPLOAD_NOT_FOUND = (
+    CLS + "transfer_endpoint_not_found",
+    "No upload is expected at {0}: the URL is unknown or its update session has ended.",
+)
+UPLOAD_METHOD = (CLS + "transfer_endpoint_method", "Upload URLs accept PUT or POST, not {0}.")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from vcl_fake.backend.auth import Authenticator
+from vcl_fake.backend.files import SessionFiles
 from vcl_fake.backend.ids import IdSource
 from vcl_fake.backend.inventory import Inventory
 from vcl_fake.backend.sessions import UpdateSessions
@@ -24,6 +25,8 @@ class Backend:
         self,
         clock: Clock,
         *,
+        host: str = "vcenter.example.com",
+        keep_content: bool = True,
         users: Mapping[str, str] | None = None,
         session_timeout: float = 300,
         session_retention: float = 300,
@@ -38,11 +41,12 @@ class Backend:
         self.sessions = UpdateSessions(
             clock, self.ids, self.inventory, timeout=session_timeout, retention=session_retention
         )
+        self.files = SessionFiles(self.sessions, f"https://{host}:443", keep_content)
         self.handlers: dict[str, Callable[..., Any]] = {}
         for alias, op in TABLE.items():
             if op.service == "com.vmware.cis.session":
                 continue  # served by the dispatcher's authentication step
-            for owner in (self.sessions, self.inventory):
+            for owner in (self.sessions, self.files, self.inventory):
                 handler = getattr(owner, op.handler_name, None)
                 if handler is not None:
                     self.handlers[alias] = handler

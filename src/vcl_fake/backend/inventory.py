@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend.ids import IdSource
@@ -26,6 +26,7 @@ class ItemFile:
     algorithm: str = "SHA1"
     version: int = 1
     cached: bool = True
+    data: IO[bytes] | None = field(default=None, repr=False)  # the content, when retained
 
     def info(self) -> dict[str, Any]:
         """``com.vmware.content.library.item.file.info``."""

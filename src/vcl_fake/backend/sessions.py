@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class UpdateSession:
     error_message: Message | None = None
     warning_behavior: list[dict[str, Any]] = field(default_factory=list)
     generation: int = 0  # bumped whenever expiration_time changes (stale heap entries)
+    files: dict[str, Any] = field(default_factory=dict)  # name -> backend.files.SessionFile
+    removed: set[str] = field(default_factory=set)  # item files to drop at complete
 
     def model(self) -> dict[str, Any]:
         """``update_session_model`` as get/list return it (``id`` omitted, as documented)."""
@@ -72,6 +75,11 @@ class UpdateSessions:
         self.active_by_item: dict[str, str] = {}
         self.by_token: dict[str, str] = {}
         self._deadlines: list[tuple[_dt.datetime, int, str]] = []
+        #: Hooks for the file sub-service: a session was created / ended / is completing
+        #: (``on_complete`` hooks may refuse by raising, before anything changes).
+        self.on_create: list[Callable[[UpdateSession], None]] = []
+        self.on_end: list[Callable[[UpdateSession], None]] = []
+        self.on_complete: list[Callable[[UpdateSession], None]] = []
         inventory.is_busy = self.active_session_of
         inventory.forget_item = self._forget_item
 
@@ -99,10 +107,14 @@ class UpdateSessions:
         session.state = state
         session.error_message = error
         self.active_by_item.pop(session.item_id, None)
+        for hook in self.on_end:
+            hook(session)
         self._set_deadline(session, self.clock.now() + self.retention)
 
     def _drop(self, session: UpdateSession) -> None:
         del self.sessions[session.id]
+        for hook in self.on_end:
+            hook(session)
         if self.active_by_item.get(session.item_id) == session.id:
             del self.active_by_item[session.item_id]
         if session.client_token is not None:
@@ -172,6 +184,8 @@ class UpdateSessions:
             client_token=client_token,
             warning_behavior=[dict(w) for w in create_spec.get("warning_behavior") or ()],
         )
+        for hook in self.on_create:
+            hook(session)
         self.sessions[session.id] = session
         self.active_by_item[item.id] = session.id
         if client_token is not None:
@@ -207,6 +221,8 @@ class UpdateSessions:
                 reason,
             )
         self.active(update_session_id, "complete")
+        for hook in self.on_complete:
+            hook(session)
         item = self.inventory.item(session.item_id)
         item.content_version += 1
         item.last_modified_time = self.clock.now()
