@@ -62,7 +62,8 @@ def main() -> None:
     base = best["hashlib"]
     print(f"upload of {mib} MiB in 1 MiB chunks, SHA-256, best of 3")
     for name, seconds in best.items():
-        print(f"  {name:8} {seconds:7.3f} s  {mib / seconds:8.1f} MiB/s  ratio {seconds / base:5.2f}x")
+        rate = mib / seconds
+        print(f"  {name:8} {seconds:7.3f} s  {rate:8.1f} MiB/s  ratio {seconds / base:5.2f}x")
 
 
 if __name__ == "__main__":

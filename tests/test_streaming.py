@@ -46,10 +46,17 @@ SCRIPT = textwrap.dedent(
 
 
 def test_one_gib_generator_upload_streams():
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert (out["status"], out["file"], out["size"], out["complete"]) == (200, "READY", 1 << 30, 204)
+    assert (out["status"], out["file"], out["size"], out["complete"]) == (
+        200,
+        "READY",
+        1 << 30,
+        204,
+    )
     assert out["item_size"] == 1 << 30
     assert out["traced_peak"] < 32 * 1024 * 1024, out
     assert out["rss_growth"] < 64 * 1024 * 1024, out

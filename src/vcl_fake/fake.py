@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from vcl_fake.adapter import ResponsesAdapter
 from vcl_fake.app import Application
 from vcl_fake.backend import Backend
 from vcl_fake.backend.inventory import ItemFile
+from vcl_fake.backend.sources import make_source
 from vcl_fake.clock import Clock, SystemClock
 from vcl_fake.dispatcher import Call, Dispatcher
 
@@ -118,6 +120,31 @@ class FakeVCenter:
             return self.backend.inventory.add_item(
                 library_id, name, type=type, files=item_files, **fields
             ).id
+
+    def add_source(
+        self,
+        uri: str,
+        data: bytes | str | os.PathLike[str],
+        *,
+        rate: float | None = None,
+        certificate: str | None = None,
+        fail_after: int | None = None,
+    ) -> None:
+        """Register what a PULL from ``uri`` (http, https or ds) fetches: ``data`` as bytes or
+        a file path. ``rate`` in bytes per second on the fake clock (None: instant);
+        ``certificate`` the PEM chain an https source presents (None: one the fake trusts);
+        ``fail_after`` bytes after which the connection breaks."""
+        source = make_source(uri, data, rate=rate, certificate=certificate, fail_after=fail_after)
+        with self.backend.lock:
+            self.backend.files.sources[uri] = source
+
+    def trust(self, pem: str) -> None:
+        """Add a root certificate (PEM) that the fake's TLS client and signature checks trust."""
+        from vcl_fake.backend.sources import load_certificates
+
+        load_certificates(pem)  # a bad PEM fails here, not in a later transfer
+        with self.backend.lock:
+            self.backend.files.trusted.append(pem)
 
     def get_item(self, item_id: str) -> dict[str, Any]:
         """The item as ``item.get`` returns it, plus ``files`` as ``item_file.list`` does."""

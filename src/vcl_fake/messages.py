@@ -110,6 +110,10 @@ SESSION_NOT_ACTIVE = (
     CLS + "update_session_invalid_state",
     "Operation {0} is not allowed on update session {1} in state {2}.",
 )
+SESSION_COMPLETING = (
+    CLS + "update_session_completing",
+    "Operation {0} is not allowed on update session {1}: it is completing (transfers still run).",
+)
 SESSION_DELETE_ACTIVE = (
     CLS + "update_session_delete_active",
     "Update session {0} is ACTIVE; cancel, fail or complete it before deleting it.",
@@ -159,3 +163,26 @@ UPLOAD_NOT_FOUND = (
     "No upload is expected at {0}: the URL is unknown or its update session has ended.",
 )
 UPLOAD_METHOD = (CLS + "transfer_endpoint_method", "Upload URLs accept PUT or POST, not {0}.")
+
+# --- PULL transfers ---------------------------------------------------------------------------
+HTTP_REQUEST_ERROR = (CLS + "http_request_error", "HTTP request error: {0}")
+PEER_NOT_AUTHENTICATED = (
+    CLS + "http_request_error_peer_not_authenticated",
+    "HTTP request error: peer not authenticated: {0}",
+)
+SSL_CERTIFICATE_MISMATCH = (
+    CLS + "ssl_certificate_mismatch",
+    "The SSL certificate of {0} does not match the expected {1}.",
+)
+DATASTORE_FILE_NOT_FOUND = (
+    CLS + "datastore_file_not_found",
+    "File {0} was not found on the datastore.",
+)
+TRANSFER_INTERRUPTED = (
+    CLS + "transfer_interrupted",
+    "Transfer of {0} from {1} failed after {2} bytes: {3}",
+)
+URI_SCHEME_UNSUPPORTED = (
+    CLS + "file_probe_unsupported_uri_scheme",
+    "The specified URI {0} is not supported.",
+)

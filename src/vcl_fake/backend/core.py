@@ -41,7 +41,7 @@ class Backend:
         self.sessions = UpdateSessions(
             clock, self.ids, self.inventory, timeout=session_timeout, retention=session_retention
         )
-        self.files = SessionFiles(self.sessions, f"https://{host}:443", keep_content)
+        self.files = SessionFiles(self.sessions, f"https://{host}:443", keep_content=keep_content)
         self.handlers: dict[str, Callable[..., Any]] = {}
         for alias, op in TABLE.items():
             if op.service == "com.vmware.cis.session":

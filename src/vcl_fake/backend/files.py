@@ -1,28 +1,36 @@
-"""Files of an update session: the file sub-service and the PUSH data plane's bookkeeping.
+"""Files of an update session: the file sub-service, PUSH uploads and PULL transfers.
 
 A new session lists the item's current files (source NONE, READY). ``add`` stages a file to
-be pushed (an unguessable upload URL) or pulled; adding a name again replaces the entry;
-``remove`` drops it from the session and, at complete, from the item. Uploads stream: the
-data plane takes a :class:`Transfer` under the backend lock, hashes and spools chunks without
-it, and hands the result back under the lock, where size and checksum are verified.
+be pushed (to an unguessable upload URL) or pulled from a registered source; adding a name
+again replaces the entry; ``remove`` drops it from the session and, at complete, from the
+item. Every transfer ends in :meth:`SessionFiles._deliver`, which hashes and spools the bytes
+and checks the declared size and checksum.
+
+Uploads stream: the data plane takes a :class:`Transfer` under the backend lock, feeds it
+chunks without the lock, and hands it back under the lock. Pulls progress lazily: their state
+is computed from the clock and the source's rate whenever the session is read.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
 from vcl_fake.backend.inventory import ItemFile
-from vcl_fake.backend.sessions import ACTIVE, ERROR, UpdateSession, UpdateSessions
+from vcl_fake.backend.sessions import ACTIVE, ERROR, Content, UpdateSession, UpdateSessions
+from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
 from vcl_fake.errors import Message, message, vapi_error
 
 WAITING, TRANSFERRING, READY, FAILED = "WAITING_FOR_TRANSFER", "TRANSFERRING", "READY", "ERROR"
 DIGEST_HEX = {"MD5": 32, "SHA1": 40, "SHA256": 64, "SHA512": 128}
-SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger uploads go to a temporary file on disk
+SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger content goes to a temporary file on disk
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -57,8 +65,10 @@ class SessionFile:
     bytes_transferred: int = 0
     error_message: Message | None = None
     keep_in_storage: bool = True
-    data: IO[bytes] | None = None
+    data: IO[bytes] | None = field(default=None, repr=False)
     digest: str | None = None  # of the received bytes, in ``algorithm``
+    source: Source | None = None  # PULL: what is being fetched
+    pull_started: _dt.datetime | None = None
 
     @classmethod
     def existing(cls, f: ItemFile) -> SessionFile:
@@ -87,7 +97,7 @@ class SessionFile:
 
 @dataclass
 class Transfer:
-    """One upload in flight: hashes and spools chunks (called without the backend lock)."""
+    """Bytes arriving for one file: hashed and spooled chunk by chunk, never joined."""
 
     session: UpdateSession
     file: SessionFile
@@ -108,36 +118,52 @@ class Transfer:
         self.received += len(chunk)
         self.file.bytes_transferred = self.received
 
+    def feed(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
 
-class SessionFiles:
+
+class SessionFiles(Content):
     """The file sub-service over the sessions of one backend. Callers hold the backend lock."""
 
-    def __init__(self, sessions: UpdateSessions, base_url: str, keep_content: bool = True) -> None:
+    def __init__(
+        self,
+        sessions: UpdateSessions,
+        base_url: str,
+        *,
+        keep_content: bool = True,
+        trusted: list[str] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.base_url = base_url
         self.keep_content = keep_content
+        self.sources: dict[str, Source] = {}
+        self.trusted: list[str] = trusted if trusted is not None else []
         self.uploads: dict[str, tuple[str, str]] = {}  # token -> (session id, file name)
-        sessions.on_create.append(self._seed)
-        sessions.on_end.append(self._close)
-        sessions.on_complete.append(self._commit)
+        sessions.content = self
 
-    # --- session lifecycle hooks ------------------------------------------------------------
-    def _seed(self, session: UpdateSession) -> None:
+    # --- the session lifecycle (Content) --------------------------------------------------
+    def seed(self, session: UpdateSession) -> None:
         item = self.sessions.inventory.item(session.item_id)
         session.files = {name: SessionFile.existing(f) for name, f in item.files.items()}
 
-    def _close(self, session: UpdateSession) -> None:
-        """Upload URLs die with the session; staged data is discarded unless committed."""
+    def close(self, session: UpdateSession) -> None:
+        """Upload URLs die with the session."""
         for f in session.files.values():
             if f.token is not None:
                 self.uploads.pop(f.token, None)
 
-    def _commit(self, session: UpdateSession) -> None:
+    def check_complete(self, session: UpdateSession) -> None:
         for f in session.files.values():
             if f.source_type == "PUSH" and f.status != READY:
                 raise vapi_error(
                     "NOT_ALLOWED_IN_CURRENT_STATE", M.FILE_NOT_RECEIVED, f.name, f.status
                 )
+
+    def pending(self, session: UpdateSession) -> bool:
+        return any(f.status == TRANSFERRING for f in session.files.values())
+
+    def commit(self, session: UpdateSession) -> None:
         item = self.sessions.inventory.item(session.item_id)
         for name in session.removed:
             item.files.pop(name, None)
@@ -154,6 +180,20 @@ class SessionFiles:
                 data=f.data,
             )
 
+    def refresh(self, session: UpdateSession) -> None:
+        """Move pulls forward to the clock; finish a deferred complete when they are done."""
+        if session.state != ACTIVE:
+            return
+        now = self.sessions.clock.now()
+        last_end = None
+        for f in session.files.values():
+            if f.status == TRANSFERRING and f.source is not None:
+                last_end = self._advance_pull(session, f, now) or last_end
+                if session.state != ACTIVE:
+                    return
+        if session.completing and not self.pending(session):
+            self.sessions.finish_complete(session, at=last_end)
+
     # --- operation handlers -----------------------------------------------------------------
     def file_add(self, update_session_id: str, file_spec: dict[str, Any]) -> dict[str, Any]:
         session = self.sessions.active(update_session_id, "add")
@@ -166,36 +206,37 @@ class SessionFiles:
         algorithm = checksum.get("algorithm") or "SHA1"
         digest = checksum.get("checksum")
         if digest is not None and not re.fullmatch(
-            rf"[0-9a-fA-F]{{{DIGEST_HEX[algorithm]}}}", digest
+            f"[0-9a-fA-F]{{{DIGEST_HEX[algorithm]}}}", digest
         ):
+            hex_digits = DIGEST_HEX[algorithm]
             raise vapi_error(
-                "INVALID_ARGUMENT",
-                M.CHECKSUM_INVALID,
-                name,
-                digest,
-                algorithm,
-                DIGEST_HEX[algorithm],
+                "INVALID_ARGUMENT", M.CHECKSUM_INVALID, name, digest, algorithm, hex_digits
             )
+        endpoint = file_spec.get("source_endpoint")
+        if endpoint is not None and urlsplit(endpoint["uri"]).scheme.lower() not in SCHEMES:
+            raise vapi_error("INVALID_ARGUMENT", M.URI_SCHEME_UNSUPPORTED, endpoint["uri"])
         entry = SessionFile(
             name=name,
             source_type=file_spec["source_type"],
             size=size,
             algorithm=algorithm,
             checksum=digest.lower() if digest else None,
-            source_endpoint=file_spec.get("source_endpoint"),
+            source_endpoint=endpoint,
         )
-        if entry.source_type == "PUSH":
-            entry.token = self.sessions.ids.token() + self.sessions.ids.token()
-            entry.upload_uri = f"{self.base_url}/cls/data/{entry.token}/{name}"
-            self.uploads[entry.token] = (session.id, name)
-        elif entry.source_type == "NONE":
-            entry.status = READY
         old = session.files.get(name)
         if old is not None and old.token is not None:
             self.uploads.pop(old.token, None)
         session.files[name] = entry
         session.removed.discard(name)
         self.sessions.touch(session)
+        if entry.source_type == "PUSH":
+            entry.token = self.sessions.ids.token() + self.sessions.ids.token()
+            entry.upload_uri = f"{self.base_url}/cls/data/{entry.token}/{name}"
+            self.uploads[entry.token] = (session.id, name)
+        elif entry.source_type == "NONE":
+            entry.status = READY
+        else:
+            self._start_pull(session, entry)
         return entry.info()
 
     def file_get(self, update_session_id: str, file_name: str) -> dict[str, Any]:
@@ -215,7 +256,7 @@ class SessionFiles:
         self.sessions.touch(session)
 
     def file_validate(self, update_session_id: str) -> dict[str, Any]:
-        session = self.sessions.active(update_session_id, "validate")
+        session = self.sessions.active(update_session_id, "validate", completing_ok=True)
         invalid = [
             {"name": f.name, "error_message": f.error_message}
             for f in session.files.values()
@@ -230,7 +271,33 @@ class SessionFiles:
             raise vapi_error("INVALID_ARGUMENT", M.FILE_NOT_IN_SESSION, session.id, name)
         return found
 
-    # --- the data plane ---------------------------------------------------------------------
+    # --- delivery: where every transfer ends --------------------------------------------------
+    def _deliver(self, transfer: Transfer, at: _dt.datetime | None = None) -> None:
+        """Check what arrived against the declared size and checksum; READY or ERROR."""
+        entry = transfer.file
+        actual = transfer.hasher.hexdigest()
+        if entry.size is not None and entry.size != transfer.received:
+            error = message(M.SIZE_MISMATCH, entry.name, entry.size, transfer.received)
+        elif entry.checksum is not None and entry.checksum != actual:
+            error = message(
+                M.CHECKSUM_MISMATCH, entry.name, entry.algorithm, entry.checksum, actual
+            )
+        else:
+            entry.status, entry.digest, entry.size = READY, actual, transfer.received
+            if transfer.spool is not None:
+                transfer.spool.seek(0)
+            entry.data = transfer.spool
+            return
+        self._fail(transfer.session, entry, error, at)
+
+    def _fail(
+        self, session: UpdateSession, entry: SessionFile, error: Message, at: _dt.datetime | None
+    ) -> None:
+        """A transfer failure the server finds fails the file and the session."""
+        entry.status, entry.error_message = FAILED, error
+        self.sessions.end(session, ERROR, error, at=at)
+
+    # --- PUSH: the data plane -----------------------------------------------------------------
     def begin_upload(self, token: str, name: str) -> Transfer | None:
         """A transfer for a live upload URL, or None (unknown token, ended session)."""
         self.sessions.purge()
@@ -253,22 +320,56 @@ class SessionFiles:
         self.sessions.touch(session)
         if broken:
             entry.status = WAITING  # the client may send it again
-            return True
-        actual = transfer.hasher.hexdigest()
-        error = None
-        if entry.size is not None and entry.size != transfer.received:
-            error = message(M.SIZE_MISMATCH, entry.name, entry.size, transfer.received)
-        elif entry.checksum is not None and entry.checksum != actual:
-            error = message(
-                M.CHECKSUM_MISMATCH, entry.name, entry.algorithm, entry.checksum, actual
-            )
-        if error is not None:
-            entry.status, entry.error_message = FAILED, error
-            self.sessions.end(session, ERROR, error)
-            return True
-        entry.status, entry.digest = READY, actual
-        entry.size = transfer.received
-        if transfer.spool is not None:
-            transfer.spool.seek(0)
-        entry.data = transfer.spool
+        else:
+            self._deliver(transfer)
         return True
+
+    # --- PULL: server-side transfers, computed lazily from the clock ---------------------------
+    def _start_pull(self, session: UpdateSession, entry: SessionFile) -> None:
+        endpoint = entry.source_endpoint or {}
+        now = self.sessions.clock.now()
+        entry.status, entry.pull_started = TRANSFERRING, now
+        source = self.sources.get(endpoint["uri"])
+        failure = (
+            unknown_source(endpoint["uri"])
+            if source is None
+            else check_tls(source, endpoint, self.trusted, now)
+        )
+        if failure is not None:
+            self._fail(session, entry, failure, now)
+            return
+        assert source is not None
+        entry.source = source
+        stop = source.size if source.fail_after is None else min(source.size, source.fail_after)
+        self.sessions.extend(session, now + source.duration(stop))
+        self._advance_pull(session, entry, now)
+
+    def _advance_pull(
+        self, session: UpdateSession, entry: SessionFile, now: _dt.datetime
+    ) -> _dt.datetime | None:
+        """Bring one pull to ``now``; return when it ended, if it has."""
+        source, started = entry.source, entry.pull_started
+        assert source is not None and started is not None
+        elapsed = (now - started).total_seconds()
+        moved = source.size if source.rate is None else min(source.size, int(source.rate * elapsed))
+        broken_at = source.fail_after
+        if broken_at is not None and broken_at < source.size and moved >= broken_at:
+            at = started + source.duration(broken_at)
+            entry.bytes_transferred = broken_at
+            reason = message(
+                M.TRANSFER_INTERRUPTED,
+                entry.name,
+                source.uri,
+                broken_at,
+                "connection reset by peer",
+            )
+            self._fail(session, entry, reason, at)
+            return at
+        if moved < source.size:
+            entry.bytes_transferred = moved
+            return None
+        at = started + source.duration(source.size)
+        transfer = Transfer(session, entry, self.keep_content)
+        transfer.feed(source.chunks())
+        self._deliver(transfer, at)
+        return at

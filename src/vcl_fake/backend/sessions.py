@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +38,7 @@ class UpdateSession:
     generation: int = 0  # bumped whenever expiration_time changes (stale heap entries)
     files: dict[str, Any] = field(default_factory=dict)  # name -> backend.files.SessionFile
     removed: set[str] = field(default_factory=set)  # item files to drop at complete
+    completing: bool = False  # complete was called while server-side transfers still run
 
     def model(self) -> dict[str, Any]:
         """``update_session_model`` as get/list return it (``id`` omitted, as documented)."""
@@ -52,6 +52,29 @@ class UpdateSession:
             "preview_info": {"state": "UNAVAILABLE"} if self.state == ACTIVE else None,
             "warning_behavior": [dict(w) for w in self.warning_behavior],
         }
+
+
+class Content:
+    """What a session's content adds to its lifecycle; the file sub-service overrides it."""
+
+    def seed(self, session: UpdateSession) -> None:
+        """A session was created."""
+
+    def refresh(self, session: UpdateSession) -> None:
+        """Bring time-dependent state (transfers) up to the clock, before any read."""
+
+    def check_complete(self, session: UpdateSession) -> None:
+        """Raise if the session cannot complete now."""
+
+    def pending(self, session: UpdateSession) -> bool:
+        """True while server-side transfers still run (complete then finishes later)."""
+        return False
+
+    def commit(self, session: UpdateSession) -> None:
+        """Make the staged content the item's content."""
+
+    def close(self, session: UpdateSession) -> None:
+        """The session ended or was dropped: release what it holds."""
 
 
 class UpdateSessions:
@@ -75,11 +98,8 @@ class UpdateSessions:
         self.active_by_item: dict[str, str] = {}
         self.by_token: dict[str, str] = {}
         self._deadlines: list[tuple[_dt.datetime, int, str]] = []
-        #: Hooks for the file sub-service: a session was created / ended / is completing
-        #: (``on_complete`` hooks may refuse by raising, before anything changes).
-        self.on_create: list[Callable[[UpdateSession], None]] = []
-        self.on_end: list[Callable[[UpdateSession], None]] = []
-        self.on_complete: list[Callable[[UpdateSession], None]] = []
+        #: The session's content (files, transfers): see :class:`Content`.
+        self.content: Content = Content()
         inventory.is_busy = self.active_session_of
         inventory.forget_item = self._forget_item
 
@@ -91,7 +111,10 @@ class UpdateSessions:
         while heap and heap[0][0] < now:
             _, generation, session_id = heapq.heappop(heap)
             found = self.sessions.get(session_id)
-            if found is not None and found.generation == generation and found.expiration_time < now:
+            if found is None or found.generation != generation:
+                continue
+            self.content.refresh(found)  # transfers may have ended it, with a new deadline
+            if found.generation == generation and found.expiration_time < now:
                 self._drop(found)
 
     def _set_deadline(self, session: UpdateSession, deadline: _dt.datetime) -> None:
@@ -103,18 +126,29 @@ class UpdateSessions:
         """Activity: the session may not expire for another ``timeout``."""
         self._set_deadline(session, self.clock.now() + self.timeout)
 
-    def end(self, session: UpdateSession, state: str, error: Message | None = None) -> None:
+    def end(
+        self,
+        session: UpdateSession,
+        state: str,
+        error: Message | None = None,
+        at: _dt.datetime | None = None,
+    ) -> None:
+        """Finish ``session`` (at ``at``, default now): it is kept for the retention period."""
         session.state = state
         session.error_message = error
+        session.completing = False
         self.active_by_item.pop(session.item_id, None)
-        for hook in self.on_end:
-            hook(session)
-        self._set_deadline(session, self.clock.now() + self.retention)
+        self.content.close(session)
+        self._set_deadline(session, (at or self.clock.now()) + self.retention)
+
+    def extend(self, session: UpdateSession, until: _dt.datetime) -> None:
+        """Server-side work runs until ``until``: the session may not expire before it."""
+        if until + self.timeout > session.expiration_time:
+            self._set_deadline(session, until + self.timeout)
 
     def _drop(self, session: UpdateSession) -> None:
         del self.sessions[session.id]
-        for hook in self.on_end:
-            hook(session)
+        self.content.close(session)
         if self.active_by_item.get(session.item_id) == session.id:
             del self.active_by_item[session.item_id]
         if session.client_token is not None:
@@ -127,17 +161,24 @@ class UpdateSessions:
     # --- lookups -------------------------------------------------------------------------------
     def active_session_of(self, item_id: str) -> str | None:
         self.purge()
+        session_id = self.active_by_item.get(item_id)
+        if session_id is not None:
+            self.content.refresh(self.sessions[session_id])
         return self.active_by_item.get(item_id)
 
     def get(self, session_id: str) -> UpdateSession:
+        """The session, brought up to the clock."""
         self.purge()
         found = self.sessions.get(session_id)
         if found is None:
             raise vapi_error("NOT_FOUND", M.SESSION_NOT_FOUND, session_id)
+        self.content.refresh(found)
         return found
 
-    def active(self, session_id: str, operation: str) -> UpdateSession:
-        """The session, which must be ACTIVE for ``operation``."""
+    def active(
+        self, session_id: str, operation: str, *, completing_ok: bool = False
+    ) -> UpdateSession:
+        """The session, which must be ACTIVE (and, unless ``completing_ok``, not completing)."""
         found = self.get(session_id)
         if found.state != ACTIVE:
             raise vapi_error(
@@ -146,6 +187,10 @@ class UpdateSessions:
                 operation,
                 session_id,
                 found.state,
+            )
+        if found.completing and not completing_ok:
+            raise vapi_error(
+                "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_COMPLETING, operation, session_id
             )
         return found
 
@@ -173,7 +218,7 @@ class UpdateSessions:
         library = self.inventory.library(item.library_id)
         if library.type != LOCAL:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.SESSION_ITEM_SUBSCRIBED, item.id, library.id)
-        busy = self.active_by_item.get(item.id)
+        busy = self.active_session_of(item.id)
         if busy is not None:
             raise vapi_error("RESOURCE_BUSY", M.SESSION_ITEM_BUSY, item.id, busy)
         session = UpdateSession(
@@ -184,8 +229,7 @@ class UpdateSessions:
             client_token=client_token,
             warning_behavior=[dict(w) for w in create_spec.get("warning_behavior") or ()],
         )
-        for hook in self.on_create:
-            hook(session)
+        self.content.seed(session)
         self.sessions[session.id] = session
         self.active_by_item[item.id] = session.id
         if client_token is not None:
@@ -221,12 +265,19 @@ class UpdateSessions:
                 reason,
             )
         self.active(update_session_id, "complete")
-        for hook in self.on_complete:
-            hook(session)
+        self.content.check_complete(session)
+        if self.content.pending(session):
+            session.completing = True  # DONE (or ERROR) once the transfers end
+            return
+        self.finish_complete(session)
+
+    def finish_complete(self, session: UpdateSession, at: _dt.datetime | None = None) -> None:
+        """Commit the session's content: the item changes and gains one content version."""
+        self.content.commit(session)
         item = self.inventory.item(session.item_id)
         item.content_version += 1
-        item.last_modified_time = self.clock.now()
-        self.end(session, DONE)
+        item.last_modified_time = at or self.clock.now()
+        self.end(session, DONE, at=at)
 
     def update_session_keep_alive(
         self, update_session_id: str, client_progress: int | None
@@ -245,10 +296,10 @@ class UpdateSessions:
         self.touch(session)
 
     def update_session_cancel(self, update_session_id: str) -> None:
-        self.end(self.active(update_session_id, "cancel"), CANCELED)
+        self.end(self.active(update_session_id, "cancel", completing_ok=True), CANCELED)
 
     def update_session_fail(self, update_session_id: str, client_error_message: str) -> None:
-        session = self.active(update_session_id, "fail")
+        session = self.active(update_session_id, "fail", completing_ok=True)
         self.end(session, ERROR, message(M.CLIENT_FAILED, client_error_message))
 
     def update_session_delete(self, update_session_id: str) -> None:
