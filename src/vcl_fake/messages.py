@@ -186,3 +186,22 @@ URI_SCHEME_UNSUPPORTED = (
     CLS + "file_probe_unsupported_uri_scheme",
     "The specified URI {0} is not supported.",
 )
+
+# --- OVF packages -------------------------------------------------------------------------------
+METADATA_AFTER_DESCRIPTOR = (
+    CLS + "update_session_metadata_after_descriptor",
+    "File {0} must be added before the OVF descriptor {1}.",
+)
+PACKAGE_INVALID = (CLS + "ovf_package_invalid", "File {0} is not a valid OVF package part: {1}")
+MANIFEST_MISMATCH = (
+    CLS + "ovf_manifest_digest_mismatch",
+    "File {0}: the manifest {1} says {2} but the received data has {3}.",
+)
+MANIFEST_UNVERIFIABLE = (
+    CLS + "ovf_manifest_digest_unverifiable",
+    "File {0}: its {1} digest cannot be checked against the manifest.",
+)
+VALIDATION_FAILED = (
+    CLS + "update_session_validation_failed",
+    "The update session's files do not validate: missing {0}; invalid {1}.",
+)

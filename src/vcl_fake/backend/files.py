@@ -23,10 +23,11 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
+from vcl_fake.backend import ovf
 from vcl_fake.backend.inventory import ItemFile
 from vcl_fake.backend.sessions import ACTIVE, ERROR, Content, UpdateSession, UpdateSessions
 from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
-from vcl_fake.errors import Message, message, vapi_error
+from vcl_fake.errors import Message, VapiError, message, vapi_error
 
 WAITING, TRANSFERRING, READY, FAILED = "WAITING_FOR_TRANSFER", "TRANSFERRING", "READY", "ERROR"
 DIGEST_HEX = {"MD5": 32, "SHA1": 40, "SHA256": 64, "SHA512": 128}
@@ -66,15 +67,34 @@ class SessionFile:
     error_message: Message | None = None
     keep_in_storage: bool = True
     data: IO[bytes] | None = field(default=None, repr=False)
-    digest: str | None = None  # of the received bytes, in ``algorithm``
+    digests: dict[str, str] = field(default_factory=dict)  # algorithm -> hex, of what arrived
+    content: bytes | None = field(default=None, repr=False)  # descriptor, manifest, certificate
     source: Source | None = None  # PULL: what is being fetched
     pull_started: _dt.datetime | None = None
+    part_of: str | None = None  # the OVA this file was unpacked from
+
+    @property
+    def digest(self) -> str | None:
+        return self.digests.get(self.algorithm)
 
     @classmethod
     def existing(cls, f: ItemFile) -> SessionFile:
-        return cls(
-            f.name, "NONE", f.size, f.algorithm, f.checksum, status=READY, bytes_transferred=f.size
-        )
+        entry = cls(f.name, "NONE", f.size, f.algorithm, f.checksum, status=READY)
+        entry.bytes_transferred, entry.data = f.size, f.data
+        if f.checksum is not None:
+            entry.digests[f.algorithm] = f.checksum
+        return entry
+
+    def digest_in(self, algorithm: str) -> str | None:
+        """The digest of this file's bytes in ``algorithm``: known, or computed from them."""
+        if algorithm not in self.digests and self.data is not None:
+            hasher = hashlib.new(algorithm.lower())
+            self.data.seek(0)
+            while chunk := self.data.read(1 << 20):
+                hasher.update(chunk)
+            self.data.seek(0)
+            self.digests[algorithm] = hasher.hexdigest()
+        return self.digests.get(algorithm)
 
     def info(self) -> dict[str, Any]:
         """``com.vmware.content.library.item.updatesession.file.info``."""
@@ -95,32 +115,109 @@ class SessionFile:
         }
 
 
-@dataclass
-class Transfer:
-    """Bytes arriving for one file: hashed and spooled chunk by chunk, never joined."""
+class Sink:
+    """Bytes of one file arriving: hashed (in every algorithm asked) and spooled, never joined.
+    Metadata files (descriptor, manifest, certificate) are also kept in memory, bounded."""
 
-    session: UpdateSession
-    file: SessionFile
-    keep_content: bool
-    hasher: Any = field(init=False)
-    spool: IO[bytes] | None = field(init=False)
-    received: int = 0
-
-    def __post_init__(self) -> None:
-        self.hasher = hashlib.new(self.file.algorithm.lower())
-        keep = self.keep_content  # the spool outlives this call: it becomes the item file's data
-        self.spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) if keep else None  # noqa: SIM115
+    def __init__(self, name: str, algorithms: Iterable[str], keep_content: bool) -> None:
+        self.name = name
+        self.hashers = {a: hashlib.new(a.lower()) for a in algorithms}
+        # The spool outlives this call: it becomes the item file's data.
+        spooled = tempfile.SpooledTemporaryFile
+        self.spool: IO[bytes] | None = spooled(SPOOL_IN_MEMORY) if keep_content else None
+        self.metadata: bytearray | None = bytearray() if ovf.is_metadata(name) else None
+        self.received = 0
 
     def write(self, chunk: bytes) -> None:
-        self.hasher.update(chunk)
+        for hasher in self.hashers.values():
+            hasher.update(chunk)
         if self.spool is not None:
             self.spool.write(chunk)
+        if self.metadata is not None:
+            if len(self.metadata) + len(chunk) > ovf.METADATA_LIMIT:
+                raise ovf.OvfError(f"{self.name} is larger than {ovf.METADATA_LIMIT} bytes")
+            self.metadata += chunk
         self.received += len(chunk)
-        self.file.bytes_transferred = self.received
+
+    def digests(self) -> dict[str, str]:
+        return {a: h.hexdigest() for a, h in self.hashers.items()}
+
+    def data(self) -> IO[bytes] | None:
+        if self.spool is not None:
+            self.spool.seek(0)
+        return self.spool
+
+
+def _check_metadata(sink: Sink) -> None:
+    """A descriptor must parse and a manifest must read; raise OvfError otherwise."""
+    if sink.metadata is None:
+        return
+    if ovf.is_descriptor(sink.name):
+        ovf.referenced_files(bytes(sink.metadata))
+    elif ovf.is_manifest(sink.name):
+        ovf.parse_manifest(bytes(sink.metadata))
+
+
+class Transfer:
+    """One file's transfer. ``feed`` consumes the byte stream (without the backend lock) and
+    never raises for bad content: a malformed package is recorded in ``failure``."""
+
+    def __init__(
+        self,
+        session: UpdateSession,
+        file: SessionFile,
+        keep_content: bool,
+        manifest: dict[str, tuple[str, str]],
+    ) -> None:
+        self.session = session
+        self.file = file
+        self.keep_content = keep_content
+        self.manifest = dict(manifest)
+        self.failure: str | None = None
+        self.parts: list[Sink] = []
+        self.ova = ovf.is_ova(file.name)
+        algorithms = self._algorithms(file.name, file.algorithm)
+        self.sink = Sink(file.name, algorithms, keep_content and not self.ova)
+
+    @property
+    def received(self) -> int:
+        return self.sink.received
+
+    def _algorithms(self, name: str, declared: str) -> set[str]:
+        wanted = {declared}
+        if name in self.manifest:
+            wanted.add(self.manifest[name][0])
+        return wanted
+
+    def write(self, chunk: bytes) -> None:
+        self.sink.write(chunk)
+        self.file.bytes_transferred = self.sink.received
 
     def feed(self, chunks: Iterable[bytes]) -> None:
-        for chunk in chunks:
-            self.write(chunk)
+        try:
+            if self.ova:
+                ovf.unpack_ova(iter(chunks), self.write, self._open_part, check_file_name)
+                for part in self.parts:
+                    _check_metadata(part)
+            else:
+                for chunk in chunks:
+                    self.write(chunk)
+                _check_metadata(self.sink)
+        except ovf.OvfError as exc:
+            self.failure = str(exc)
+            for _ in chunks:  # the client still sends the rest; it is not looked at
+                pass
+
+    def _open_part(self, name: str, size: int) -> Sink:
+        if (
+            self.parts
+            and self.parts[-1].metadata is not None
+            and ovf.is_manifest(self.parts[-1].name)
+        ):
+            self.manifest.update(ovf.parse_manifest(bytes(self.parts[-1].metadata)))
+        part = Sink(name, self._algorithms(name, "SHA1"), self.keep_content)
+        self.parts.append(part)
+        return part
 
 
 class SessionFiles(Content):
@@ -159,6 +256,11 @@ class SessionFiles(Content):
                 raise vapi_error(
                     "NOT_ALLOWED_IN_CURRENT_STATE", M.FILE_NOT_RECEIVED, f.name, f.status
                 )
+        result = self.validation(session)
+        if result["has_errors"]:
+            missing = ", ".join(result["missing_files"]) or "none"
+            invalid = ", ".join(f["name"] for f in result["invalid_files"]) or "none"
+            raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.VALIDATION_FAILED, missing, invalid)
 
     def pending(self, session: UpdateSession) -> bool:
         return any(f.status == TRANSFERRING for f in session.files.values())
@@ -192,6 +294,11 @@ class SessionFiles(Content):
                 if session.state != ACTIVE:
                     return
         if session.completing and not self.pending(session):
+            try:
+                self.check_complete(session)
+            except VapiError as refused:  # e.g. a pulled file contradicts the manifest
+                self.sessions.end(session, ERROR, refused.messages[0], at=last_end)
+                return
             self.sessions.finish_complete(session, at=last_end)
 
     # --- operation handlers -----------------------------------------------------------------
@@ -215,6 +322,15 @@ class SessionFiles(Content):
         endpoint = file_spec.get("source_endpoint")
         if endpoint is not None and urlsplit(endpoint["uri"]).scheme.lower() not in SCHEMES:
             raise vapi_error("INVALID_ARGUMENT", M.URI_SCHEME_UNSUPPORTED, endpoint["uri"])
+        if ovf.is_manifest(name) or ovf.is_certificate(name):
+            descriptor = self._descriptor(session)
+            if descriptor is not None:
+                raise vapi_error(
+                    "NOT_ALLOWED_IN_CURRENT_STATE",
+                    M.METADATA_AFTER_DESCRIPTOR,
+                    name,
+                    descriptor.name,
+                )
         entry = SessionFile(
             name=name,
             source_type=file_spec["source_type"],
@@ -222,6 +338,10 @@ class SessionFiles(Content):
             algorithm=algorithm,
             checksum=digest.lower() if digest else None,
             source_endpoint=endpoint,
+            # manifests, certificates and OVA envelopes are checked, not stored on the item
+            keep_in_storage=not (
+                ovf.is_manifest(name) or ovf.is_certificate(name) or ovf.is_ova(name)
+            ),
         )
         old = session.files.get(name)
         if old is not None and old.token is not None:
@@ -257,13 +377,80 @@ class SessionFiles(Content):
 
     def file_validate(self, update_session_id: str) -> dict[str, Any]:
         session = self.sessions.active(update_session_id, "validate", completing_ok=True)
+        self.sessions.touch(session)
+        return self.validation(session)
+
+    def validation(self, session: UpdateSession) -> dict[str, Any]:
+        """``ValidationResult``: files in ERROR, files the descriptor references but the session
+        lacks, and files whose digest contradicts the manifest."""
         invalid = [
             {"name": f.name, "error_message": f.error_message}
             for f in session.files.values()
             if f.status == FAILED and f.error_message is not None
         ]
-        self.sessions.touch(session)
-        return {"has_errors": bool(invalid), "missing_files": [], "invalid_files": invalid}
+        missing: list[str] = []
+        descriptor = self._descriptor(session)
+        if descriptor is not None and descriptor.status == READY and descriptor.content is not None:
+            try:
+                missing = [
+                    n for n in ovf.referenced_files(descriptor.content) if n not in session.files
+                ]
+            except ovf.OvfError as exc:
+                error = message(M.PACKAGE_INVALID, descriptor.name, exc)
+                invalid.append({"name": descriptor.name, "error_message": error})
+        invalid += self._manifest_mismatches(session)
+        return {
+            "has_errors": bool(missing or invalid),
+            "missing_files": missing,
+            "invalid_files": invalid,
+        }
+
+    def _manifest_mismatches(self, session: UpdateSession) -> list[dict[str, Any]]:
+        found = []
+        manifest_file = next((f for f in session.files.values() if ovf.is_manifest(f.name)), None)
+        try:
+            entries = self.manifest(session)
+        except ovf.OvfError as exc:
+            assert manifest_file is not None
+            return [
+                {
+                    "name": manifest_file.name,
+                    "error_message": message(M.PACKAGE_INVALID, manifest_file.name, exc),
+                }
+            ]
+        for name, (algorithm, expected) in entries.items():
+            f = session.files.get(name)
+            if f is None or f.status != READY:
+                continue
+            actual = f.digest_in(algorithm)
+            if actual is None:
+                error = message(M.MANIFEST_UNVERIFIABLE, name, algorithm)
+            elif actual != expected:
+                error = message(M.MANIFEST_MISMATCH, name, algorithm, expected, actual)
+            else:
+                continue
+            found.append({"name": name, "error_message": error})
+        return found
+
+    @staticmethod
+    def _descriptor(session: UpdateSession) -> SessionFile | None:
+        """The OVF descriptor this session brings (not one the item already had)."""
+        return next(
+            (
+                f
+                for f in session.files.values()
+                if ovf.is_descriptor(f.name) and f.source_type != "NONE"
+            ),
+            None,
+        )
+
+    @staticmethod
+    def manifest(session: UpdateSession) -> dict[str, tuple[str, str]]:
+        """The session's manifest entries, once the manifest has arrived (else empty)."""
+        for f in session.files.values():
+            if ovf.is_manifest(f.name) and f.status == READY and f.content is not None:
+                return ovf.parse_manifest(f.content)
+        return {}
 
     def _file(self, session: UpdateSession, name: str) -> SessionFile:
         found = session.files.get(name)
@@ -273,22 +460,38 @@ class SessionFiles(Content):
 
     # --- delivery: where every transfer ends --------------------------------------------------
     def _deliver(self, transfer: Transfer, at: _dt.datetime | None = None) -> None:
-        """Check what arrived against the declared size and checksum; READY or ERROR."""
-        entry = transfer.file
-        actual = transfer.hasher.hexdigest()
-        if entry.size is not None and entry.size != transfer.received:
-            error = message(M.SIZE_MISMATCH, entry.name, entry.size, transfer.received)
+        """Check what arrived against the declared size and checksum; READY or ERROR. An OVA's
+        parts join the session as files of their own."""
+        entry, sink = transfer.file, transfer.sink
+        digests = sink.digests()
+        actual = digests[entry.algorithm]
+        if transfer.failure is not None:
+            error = message(M.PACKAGE_INVALID, entry.name, transfer.failure)
+        elif entry.size is not None and entry.size != sink.received:
+            error = message(M.SIZE_MISMATCH, entry.name, entry.size, sink.received)
         elif entry.checksum is not None and entry.checksum != actual:
             error = message(
                 M.CHECKSUM_MISMATCH, entry.name, entry.algorithm, entry.checksum, actual
             )
         else:
-            entry.status, entry.digest, entry.size = READY, actual, transfer.received
-            if transfer.spool is not None:
-                transfer.spool.seek(0)
-            entry.data = transfer.spool
+            self._accept(entry, sink)
+            for part in transfer.parts:
+                unpacked = SessionFile(part.name, entry.source_type, part_of=entry.name)
+                unpacked.keep_in_storage = not ovf.is_manifest(
+                    part.name
+                ) and not ovf.is_certificate(part.name)
+                self._accept(unpacked, part)
+                transfer.session.files[part.name] = unpacked
             return
         self._fail(transfer.session, entry, error, at)
+
+    @staticmethod
+    def _accept(entry: SessionFile, sink: Sink) -> None:
+        entry.status, entry.size = READY, sink.received
+        entry.bytes_transferred = sink.received
+        entry.digests = sink.digests()
+        entry.data = sink.data()
+        entry.content = bytes(sink.metadata) if sink.metadata is not None else None
 
     def _fail(
         self, session: UpdateSession, entry: SessionFile, error: Message, at: _dt.datetime | None
@@ -310,7 +513,7 @@ class SessionFiles(Content):
         entry = session.files[name]
         entry.status, entry.bytes_transferred, entry.error_message = TRANSFERRING, 0, None
         self.sessions.touch(session)
-        return Transfer(session, entry, self.keep_content)
+        return Transfer(session, entry, self.keep_content, self.manifest(session))
 
     def finish_upload(self, transfer: Transfer, broken: bool = False) -> bool:
         """Verify what arrived; False if the session or file moved on meanwhile."""
@@ -369,7 +572,7 @@ class SessionFiles(Content):
             entry.bytes_transferred = moved
             return None
         at = started + source.duration(source.size)
-        transfer = Transfer(session, entry, self.keep_content)
+        transfer = Transfer(session, entry, self.keep_content, self.manifest(session))
         transfer.feed(source.chunks())
         self._deliver(transfer, at)
         return at

@@ -40,8 +40,7 @@ class UploadProtocol:
                 VapiError("NOT_FOUND", message(M.UPLOAD_NOT_FOUND, request.path)), shown
             )
         try:
-            for chunk in request.chunks():
-                transfer.write(chunk)
+            transfer.feed(request.chunks())
         except Exception:
             with backend.lock:
                 backend.files.finish_upload(transfer, broken=True)
