@@ -332,3 +332,36 @@ def test_uploads_are_journaled(api, vc, item):
         "READY",
     )
     assert call.input == {"file_name": "disk.vmdk", "method": "POST", "bytes": 5}
+
+
+def test_progress_is_visible_while_the_upload_streams(api, item):
+    session_id = api.create_session(item)
+    uri = add_push(api, session_id, size=3000)["upload_endpoint"]["uri"]
+    seen = []
+
+    def body():
+        for _ in range(3):
+            yield b"x" * 1000
+            info = api.get(f"{files_url(session_id)}/disk.vmdk").json()
+            seen.append((info["status"], info["bytes_transferred"]))
+
+    assert requests.put(uri, data=body()).status_code == 200
+    assert seen == [("TRANSFERRING", 1000), ("TRANSFERRING", 2000), ("TRANSFERRING", 3000)]
+    assert api.get(f"{files_url(session_id)}/disk.vmdk").json()["status"] == "READY"
+
+
+def test_a_broken_upload_reaches_the_client_and_can_be_retried(api, item):
+    session_id = api.create_session(item)
+    uri = add_push(api, session_id, size=4)["upload_endpoint"]["uri"]
+
+    def body():
+        yield b"ab"
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError, match="client went away"):
+        requests.put(uri, data=body())
+    info = api.get(f"{files_url(session_id)}/disk.vmdk").json()
+    assert (info["status"], info["bytes_transferred"]) == ("WAITING_FOR_TRANSFER", 0)
+    assert api.session(session_id)["state"] == "ACTIVE"
+    assert requests.put(uri, data=b"abcd").status_code == 200
+    assert api.get(f"{files_url(session_id)}/disk.vmdk").json()["status"] == "READY"

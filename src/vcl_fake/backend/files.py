@@ -522,7 +522,7 @@ class SessionFiles(Content):
             return False
         self.sessions.touch(session)
         if broken:
-            entry.status = WAITING  # the client may send it again
+            entry.status, entry.bytes_transferred = WAITING, 0  # the client may send it again
         else:
             self._deliver(transfer)
         return True

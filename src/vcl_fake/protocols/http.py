@@ -11,6 +11,15 @@ from urllib.parse import parse_qsl, urlsplit
 Body = bytes | Iterable[bytes] | None
 
 
+class BodyError(Exception):
+    """Reading the request body failed on the client's side (its generator raised, its
+    connection broke). Raised again as ``original`` to the caller, as a real request would."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 class Headers(dict[str, str]):
     """Case-insensitive header lookup (keys are stored lower-cased)."""
 
@@ -52,7 +61,7 @@ class Request:
             return iter((bytes(body),))
         if isinstance(body, str):
             return iter((body.encode(),))
-        return (c.encode() if isinstance(c, str) else bytes(c) for c in body)
+        return _guarded(body)
 
     def read(self, limit: int = 64 * 1024 * 1024) -> bytes:
         """The whole body (for API calls, which are small; uploads use :meth:`chunks`)."""
@@ -78,3 +87,15 @@ class Response:
     @classmethod
     def empty(cls, status: int = 204) -> Response:
         return cls(status, {}, b"")
+
+
+def _guarded(body: Iterable[bytes | str]) -> Iterator[bytes]:
+    iterator = iter(body)
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise BodyError(exc) from exc
+        yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
