@@ -104,6 +104,11 @@ def test_upload_with_every_checksum_algorithm(api, vc, item, algorithm, method):
     ]
     assert vc.read_item_file(item, "disk.vmdk") == data
     assert vc.get_item(item)["content_version"] == "2"
+    over_api = api.get(f"/api/content/library/item/{item}/file").json()
+    assert over_api == [{k: v for k, v in files[0].items() if v is not None}]
+    one = api.get(f"/api/content/library/item/{item}/file", params={"name": "disk.vmdk"})
+    assert one.json() == over_api[0]
+    assert api.get(f"/api/content/library/item/{item}").json()["size"] == len(data)
 
 
 def test_size_mismatch_fails_file_and_session(api, vc, item):
