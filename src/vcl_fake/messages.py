@@ -205,3 +205,30 @@ VALIDATION_FAILED = (
     CLS + "update_session_validation_failed",
     "The update session's files do not validate: missing {0}; invalid {1}.",
 )
+
+# --- preview and signed packages -----------------------------------------------------------------
+WARNING_SELF_SIGNED = (
+    CLS + "ovf_certificate_self_signed",
+    "The certificate {0} that signed the package is self-signed (valid from {1} to {2}).",
+)
+WARNING_EXPIRED = (
+    CLS + "ovf_certificate_expired",
+    "The certificate {0} that signed the package expired: it was valid from {1} to {2}.",
+)
+WARNING_NOT_YET_VALID = (
+    CLS + "ovf_certificate_not_yet_valid",
+    "The certificate {0} that signed the package is not valid yet: it is valid from {1} to {2}.",
+)
+WARNING_UNTRUSTED = (
+    CLS + "ovf_certificate_untrusted",
+    "The certificate {0} (issued by {1}) that signed the package does not chain to a trusted "
+    "root certificate.",
+)
+SIGNATURE_INVALID = (
+    CLS + "ovf_signature_invalid",
+    "The signature in {0} does not verify over the manifest {1} with the certificate {2}.",
+)
+PREVIEW_WARNINGS = (
+    CLS + "update_session_preview_warnings",
+    "The update session has preview warnings that were not ignored: {0}.",
+)

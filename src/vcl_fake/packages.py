@@ -5,14 +5,25 @@
 >>> sorted(pkg)
 ['photon-disk1.vmdk', 'photon.mf', 'photon.ovf']
 >>> blob = ova(pkg)            # descriptor first, as the OVF specification requires
+
+Signed packages (a ``.cert`` file: the signature over the manifest, then the signer's
+certificate and its chain)::
+
+    ca = certificate_authority("CN=Test Root")
+    signer = signing_certificate("CN=Build Signer", issuer=ca)
+    package = signed_ovf("photon", {"photon-disk1.vmdk": disk}, signer)
+    vc.trust(ca.certificate_pem)   # without this: an UNTRUSTED_CERTIFICATE warning
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import io
 import tarfile
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 OVF_NS = "http://schemas.dmtf.org/ovf/envelope/1"
@@ -77,3 +88,165 @@ def ova(parts: Mapping[str, bytes]) -> bytes:
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
     return out.getvalue()
+
+
+# --- signing -----------------------------------------------------------------------------------
+
+_UTC = _dt.timezone.utc
+DEFAULT_NOT_BEFORE = _dt.datetime(2000, 1, 1, tzinfo=_UTC)
+DEFAULT_NOT_AFTER = _dt.datetime(2100, 1, 1, tzinfo=_UTC)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A certificate with its private key, and the chain above it (nearest first)."""
+
+    certificate_pem: str
+    key: Any
+    chain_pems: tuple[str, ...] = ()
+
+
+def _name(subject: str) -> Any:
+    from cryptography import x509
+
+    return x509.Name.from_rfc4514_string(subject)
+
+
+def _key(key_type: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if key_type == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    raise ValueError(f"key_type is 'rsa' or 'ec', not {key_type!r}")
+
+
+def _certificate(
+    subject: str,
+    issuer: Signer | None,
+    *,
+    ca: bool,
+    not_before: _dt.datetime,
+    not_after: _dt.datetime,
+    key_type: str,
+) -> Signer:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    key = _key(key_type)
+    if issuer is None:
+        issuer_name, signing_key, chain = _name(subject), key, ()
+    else:
+        issuer_cert = x509.load_pem_x509_certificate(issuer.certificate_pem.encode())
+        issuer_name, signing_key = issuer_cert.subject, issuer.key
+        chain = (issuer.certificate_pem, *issuer.chain_pems)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if ca:
+        usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+    else:
+        usage = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
+        )
+    builder = builder.add_extension(usage, critical=True)
+    cert = builder.sign(signing_key, hashes.SHA256())
+    return Signer(cert.public_bytes(Encoding.PEM).decode(), key, chain)
+
+
+def certificate_authority(
+    subject: str = "CN=vcl_fake Test Root CA,O=vcl_fake",
+    *,
+    issuer: Signer | None = None,
+    not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
+    not_after: _dt.datetime = DEFAULT_NOT_AFTER,
+    key_type: str = "rsa",
+) -> Signer:
+    """A CA certificate: a root (self-signed) or, with ``issuer``, an intermediate."""
+    return _certificate(
+        subject, issuer, ca=True, not_before=not_before, not_after=not_after, key_type=key_type
+    )
+
+
+def signing_certificate(
+    subject: str = "CN=vcl_fake Test Signer,O=vcl_fake",
+    *,
+    issuer: Signer | None = None,
+    not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
+    not_after: _dt.datetime = DEFAULT_NOT_AFTER,
+    key_type: str = "rsa",
+) -> Signer:
+    """A code-signing certificate, issued by ``issuer`` or self-signed."""
+    return _certificate(
+        subject, issuer, ca=False, not_before=not_before, not_after=not_after, key_type=key_type
+    )
+
+
+def signature(data: bytes, signer: Signer, algorithm: str = "SHA256") -> bytes:
+    """Sign ``data`` as ovftool does (RSA PKCS#1 v1.5, or ECDSA)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    digest = {"SHA1": hashes.SHA1(), "SHA256": hashes.SHA256(), "SHA512": hashes.SHA512()}[
+        algorithm
+    ]
+    if isinstance(signer.key, rsa.RSAPrivateKey):
+        return signer.key.sign(data, padding.PKCS1v15(), digest)
+    return signer.key.sign(data, ec.ECDSA(digest))
+
+
+def certificate_file(
+    manifest_name: str,
+    manifest_data: bytes,
+    signer: Signer,
+    *,
+    algorithm: str = "SHA256",
+    include_chain: bool = True,
+) -> bytes:
+    """The ``.cert`` file: ``ALGORITHM(name.mf)= <signature hex>``, then the PEMs."""
+    line = f"{algorithm}({manifest_name})= {signature(manifest_data, signer, algorithm).hex()}\n"
+    pems = [signer.certificate_pem, *(signer.chain_pems if include_chain else ())]
+    return (line + "".join(pems)).encode()
+
+
+def sign(
+    package: Mapping[str, bytes],
+    signer: Signer,
+    *,
+    algorithm: str = "SHA256",
+    include_chain: bool = True,
+) -> dict[str, bytes]:
+    """``package`` with a ``.cert`` signing its manifest, placed right after the manifest."""
+    manifest_name = next(n for n in package if n.lower().endswith(".mf"))
+    cert_name = manifest_name[:-3] + ".cert"
+    cert = certificate_file(
+        manifest_name,
+        package[manifest_name],
+        signer,
+        algorithm=algorithm,
+        include_chain=include_chain,
+    )
+    out: dict[str, bytes] = {}
+    for name, data in package.items():
+        out[name] = data
+        if name == manifest_name:
+            out[cert_name] = cert
+    return out
+
+
+def signed_ovf(
+    name: str, files: Mapping[str, bytes], signer: Signer, *, algorithm: str = "SHA256"
+) -> dict[str, bytes]:
+    """An OVF package (see :func:`ovf_package`) signed by ``signer``."""
+    return sign(ovf_package(name, files, algorithm=algorithm), signer, algorithm=algorithm)

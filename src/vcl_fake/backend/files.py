@@ -23,7 +23,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
-from vcl_fake.backend import ovf
+from vcl_fake.backend import ovf, signing
 from vcl_fake.backend.inventory import ItemFile
 from vcl_fake.backend.sessions import ACTIVE, ERROR, Content, UpdateSession, UpdateSessions
 from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
@@ -72,6 +72,7 @@ class SessionFile:
     source: Source | None = None  # PULL: what is being fetched
     pull_started: _dt.datetime | None = None
     part_of: str | None = None  # the OVA this file was unpacked from
+    parsed: Any = field(default=None, repr=False)  # a certificate file, parsed once
 
     @property
     def digest(self) -> str | None:
@@ -156,6 +157,8 @@ def _check_metadata(sink: Sink) -> None:
         ovf.referenced_files(bytes(sink.metadata))
     elif ovf.is_manifest(sink.name):
         ovf.parse_manifest(bytes(sink.metadata))
+    elif ovf.is_certificate(sink.name):
+        signing.parse_cert_file(bytes(sink.metadata))
 
 
 class Transfer:
@@ -236,6 +239,7 @@ class SessionFiles(Content):
         self.keep_content = keep_content
         self.sources: dict[str, Source] = {}
         self.trusted: list[str] = trusted if trusted is not None else []
+        self._roots: dict[str, list[Any]] = {}  # PEM -> parsed certificates
         self.uploads: dict[str, tuple[str, str]] = {}  # token -> (session id, file name)
         sessions.content = self
 
@@ -261,6 +265,12 @@ class SessionFiles(Content):
             missing = ", ".join(result["missing_files"]) or "none"
             invalid = ", ".join(f["name"] for f in result["invalid_files"]) or "none"
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.VALIDATION_FAILED, missing, invalid)
+        preview = self.preview(session)
+        unignored = [w["type"] for w in preview.get("warnings") or () if not w["ignored"]]
+        if unignored:  # the session fails, as vCenter fails it (see docs/differences.md)
+            error = message(M.PREVIEW_WARNINGS, ", ".join(unignored))
+            self.sessions.end(session, ERROR, error)
+            raise VapiError("NOT_ALLOWED_IN_CURRENT_STATE", error)
 
     def pending(self, session: UpdateSession) -> bool:
         return any(f.status == TRANSFERRING for f in session.files.values())
@@ -297,7 +307,8 @@ class SessionFiles(Content):
             try:
                 self.check_complete(session)
             except VapiError as refused:  # e.g. a pulled file contradicts the manifest
-                self.sessions.end(session, ERROR, refused.messages[0], at=last_end)
+                if session.state == ACTIVE:
+                    self.sessions.end(session, ERROR, refused.messages[0], at=last_end)
                 return
             self.sessions.finish_complete(session, at=last_end)
 
@@ -399,6 +410,19 @@ class SessionFiles(Content):
                 error = message(M.PACKAGE_INVALID, descriptor.name, exc)
                 invalid.append({"name": descriptor.name, "error_message": error})
         invalid += self._manifest_mismatches(session)
+        cert_entry, cert_file = self._cert_file(session)
+        if cert_entry is not None and cert_file is not None:
+            manifest = session.files.get(cert_file.manifest_name)
+            if manifest is None:
+                missing.append(cert_file.manifest_name)
+            elif (
+                manifest.status == READY
+                and manifest.content is not None
+                and not signing.signature_verifies(cert_file, manifest.content)
+            ):
+                subject = cert_file.signer.subject.rfc4514_string()
+                error = message(M.SIGNATURE_INVALID, cert_entry.name, manifest.name, subject)
+                invalid.append({"name": cert_entry.name, "error_message": error})
         return {
             "has_errors": bool(missing or invalid),
             "missing_files": missing,
@@ -451,6 +475,52 @@ class SessionFiles(Content):
             if ovf.is_manifest(f.name) and f.status == READY and f.content is not None:
                 return ovf.parse_manifest(f.content)
         return {}
+
+    def preview(self, session: UpdateSession) -> dict[str, Any]:
+        """``PreviewInfo``: UNAVAILABLE without a descriptor (NOT_APPLICABLE once complete is
+        called), PREPARING until the package metadata has arrived, then AVAILABLE with the
+        signer's certificate and one warning per problem, judged at the clock's time."""
+        metadata = [
+            f
+            for f in session.files.values()
+            if f.source_type != "NONE" and (ovf.is_metadata(f.name) or ovf.is_ova(f.name))
+        ]
+        if not any(ovf.is_descriptor(f.name) or ovf.is_ova(f.name) for f in metadata):
+            return super().preview(session)
+        if any(f.status != READY for f in metadata):
+            return {"state": "PREPARING"}
+        _, cert_file = self._cert_file(session)
+        if cert_file is None:
+            return {"state": "AVAILABLE", "warnings": []}
+        ignored = {b["type"]: b["ignored"] for b in session.warning_behavior}
+        now = self.sessions.clock.now()
+        found = signing.warnings(cert_file, self._trusted_roots(), now)
+        return {
+            "state": "AVAILABLE",
+            "certificate_info": signing.certificate_info(cert_file),
+            "cert_chain": signing.cert_chain(cert_file),
+            "warnings": [
+                {"type": kind, "message": text, "ignored": ignored.get(kind, False)}
+                for kind, text in found
+            ],
+        }
+
+    def _cert_file(self, session: UpdateSession) -> tuple[SessionFile | None, Any]:
+        """The session's certificate file and its parsed content, once it has arrived."""
+        for f in session.files.values():
+            if ovf.is_certificate(f.name) and f.status == READY and f.content is not None:
+                if f.parsed is None:
+                    f.parsed = signing.parse_cert_file(f.content)
+                return f, f.parsed
+        return None, None
+
+    def _trusted_roots(self) -> list[Any]:
+        from vcl_fake.backend.sources import load_certificates
+
+        for pem in self.trusted:
+            if pem not in self._roots:
+                self._roots[pem] = load_certificates(pem)
+        return [c for pem in self.trusted for c in self._roots[pem]]
 
     def _file(self, session: UpdateSession, name: str) -> SessionFile:
         found = session.files.get(name)

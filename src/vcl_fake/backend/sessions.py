@@ -40,8 +40,9 @@ class UpdateSession:
     removed: set[str] = field(default_factory=set)  # item files to drop at complete
     completing: bool = False  # complete was called while server-side transfers still run
 
-    def model(self) -> dict[str, Any]:
-        """``update_session_model`` as get/list return it (``id`` omitted, as documented)."""
+    def model(self, preview: dict[str, Any] | None) -> dict[str, Any]:
+        """``update_session_model`` as get/list return it (``id`` omitted, as documented);
+        ``preview`` is shown only while ACTIVE."""
         return {
             "library_item_id": self.item_id,
             "library_item_content_version": str(self.content_version),
@@ -49,7 +50,7 @@ class UpdateSession:
             "state": self.state,
             "expiration_time": self.expiration_time,
             "error_message": self.error_message,
-            "preview_info": {"state": "UNAVAILABLE"} if self.state == ACTIVE else None,
+            "preview_info": preview if self.state == ACTIVE else None,
             "warning_behavior": [dict(w) for w in self.warning_behavior],
         }
 
@@ -72,6 +73,10 @@ class Content:
 
     def commit(self, session: UpdateSession) -> None:
         """Make the staged content the item's content."""
+
+    def preview(self, session: UpdateSession) -> dict[str, Any]:
+        """``PreviewInfo`` of an ACTIVE session."""
+        return {"state": "NOT_APPLICABLE" if session.completing else "UNAVAILABLE"}
 
     def close(self, session: UpdateSession) -> None:
         """The session ended or was dropped: release what it holds."""
@@ -238,7 +243,8 @@ class UpdateSessions:
         return session.id
 
     def update_session_get(self, update_session_id: str) -> dict[str, Any]:
-        return self.get(update_session_id).model()
+        session = self.get(update_session_id)
+        return session.model(self.content.preview(session) if session.state == ACTIVE else None)
 
     def update_session_list(self, library_item_id: str | None) -> list[str]:
         self.purge()
