@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 import responses
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 
-from vcl_fake.protocols.http import Headers, Request, Response
+from vcl_fake.protocols.http import Headers, Request, Response, Scripted
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CHUNK = 1 << 20
@@ -44,8 +46,25 @@ class ResponsesAdapter:
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
         request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
-        response = self.handle(request)
+        try:
+            response = self.handle(request)
+        except Scripted as scripted:
+            response = self._fault(scripted, prepared)
         return response.status, response.headers, response.body
+
+    def _fault(self, scripted: Scripted, prepared: Any) -> Response:
+        """What ``requests`` shows its caller for a scripted transport fault."""
+        if scripted.fault == "connection_error":
+            reset = ConnectionResetError(104, "Connection reset by peer")
+            raise requests.ConnectionError(
+                ProtocolError("Connection aborted.", reset), request=prepared
+            )
+        if scripted.fault == "read_timeout":
+            raise requests.ReadTimeout(
+                f"HTTPSConnectionPool(host='{self.host}', port=443): Read timed out.",
+                request=prepared,
+            )
+        return scripted.truncated()
 
     def send(self, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
         return self.mock._on_request(adapter, request, **kwargs)

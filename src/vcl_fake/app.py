@@ -13,7 +13,7 @@ from vcl_fake import messages as M
 from vcl_fake.dispatcher import Dispatcher
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
-from vcl_fake.protocols.http import BodyError, Request, Response
+from vcl_fake.protocols.http import BodyError, Request, Response, Scripted
 from vcl_fake.protocols.upload import PREFIX as UPLOAD_PREFIX
 from vcl_fake.protocols.upload import UploadProtocol
 
@@ -35,6 +35,10 @@ class Application:
             return error_response(not_found(request))
         except BodyError as exc:  # the client's own body failed: the client sees its error
             raise exc.original from None
+        except Scripted as scripted:  # a scenario's answer: a prepared response, or a fault
+            if scripted.fault is None and scripted.response is not None:
+                return scripted.response
+            raise  # the transport turns the fault into what its clients would see
         except Exception as exc:  # last line of defence: a bug must not leak a traceback
             log.exception("vcl_fake: unhandled error for %s %s", request.method, request.path)
             error = VapiError(

@@ -18,6 +18,8 @@ from vcl_fake import messages as M
 from vcl_fake.backend import Backend
 from vcl_fake.contract.operations import Operation
 from vcl_fake.errors import VapiError, message
+from vcl_fake.protocols.http import Scripted
+from vcl_fake.scenario.engine import Engine, Event
 
 log = logging.getLogger("vcl_fake")
 
@@ -43,10 +45,11 @@ class Call:
     protocol: str
     operation: str
     input: Mapping[str, Any]
-    outcome: str  # "success" or the error_type
+    outcome: str  # "success", the error_type, or "http 503" / "fault connection_error"
     result: Any = None
     error: VapiError | None = None
     time: _dt.datetime | None = None
+    rule: str | None = None  # the scenario rule that fired on this call
 
     @property
     def ok(self) -> bool:
@@ -58,6 +61,7 @@ class Dispatcher:
         self.backend = backend
         self._journal: list[Call] = []
         self._journal_lock = threading.Lock()
+        self.engine: Engine | None = None  # scenario rules, when a scenario is loaded
 
     @property
     def calls(self) -> list[Call]:
@@ -73,13 +77,16 @@ class Dispatcher:
         op = inv.operation
         shown: Mapping[str, Any] = inv.raw
         backend = self.backend
+        event = Event(inv.protocol, op.alias, inv.raw)
         try:
             with backend.lock:
                 if op.alias == "session.login":
-                    result: Any = backend.auth.login(inv.user, inv.password)
                     shown = {"user": inv.user}
+                    self.apply_rules(event)
+                    result: Any = backend.auth.login(inv.user, inv.password)
                 else:
                     api_session = backend.auth.authenticate(inv.token)
+                    self.apply_rules(event)
                     if inv.bad_input is not None:
                         raise inv.bad_input
                     inputs = op.decode_input(inv.raw, inv.text)
@@ -100,7 +107,30 @@ class Dispatcher:
                             message(M.OPERATION_NOT_SERVED, op.service, op.name),
                         )
         except VapiError as exc:
-            self.record(Call(inv.protocol, op.alias, shown, exc.error_type, None, exc, self._now()))
+            self.record(
+                Call(
+                    inv.protocol,
+                    op.alias,
+                    shown,
+                    exc.error_type,
+                    None,
+                    exc,
+                    self._now(),
+                    event.rule,
+                )
+            )
+            raise
+        except Scripted as scripted:
+            self.record(
+                Call(
+                    inv.protocol,
+                    op.alias,
+                    shown,
+                    outcome_of(scripted),
+                    time=self._now(),
+                    rule=event.rule,
+                )
+            )
             raise
         except Exception as exc:  # a bug in the fake: answer, never leak a traceback
             log.exception("vcl_fake: %s failed", op.alias)
@@ -111,11 +141,40 @@ class Dispatcher:
                 Call(inv.protocol, op.alias, shown, error.error_type, None, error, self._now())
             )
             raise error from exc
-        self.record(Call(inv.protocol, op.alias, shown, "success", result, None, self._now()))
+        if event.truncate:
+            scripted = Scripted(fault="truncated_body", value=result)
+            self.record(
+                Call(
+                    inv.protocol,
+                    op.alias,
+                    shown,
+                    outcome_of(scripted),
+                    result,
+                    None,
+                    self._now(),
+                    event.rule,
+                )
+            )
+            raise scripted
+        self.record(
+            Call(inv.protocol, op.alias, shown, "success", result, None, self._now(), event.rule)
+        )
         return result
+
+    def apply_rules(self, event: Event) -> None:
+        """Let the scenario's rules see the call (caller holds the backend lock)."""
+        if self.engine is not None:
+            self.engine.before(event)
 
     def _now(self) -> _dt.datetime:
         return self.backend.clock.now()
+
+
+def outcome_of(scripted: Scripted) -> str:
+    """How the journal names a scripted answer: ``http 503`` or ``fault read_timeout``."""
+    if scripted.fault is not None:
+        return f"fault {scripted.fault}"
+    return f"http {scripted.response.status if scripted.response else '?'}"
 
 
 __all__ = ["Call", "Dispatcher", "Invocation"]

@@ -14,8 +14,11 @@ from vcl_fake.app import Application
 from vcl_fake.backend import Backend
 from vcl_fake.backend.inventory import ItemFile
 from vcl_fake.backend.sources import make_source
-from vcl_fake.clock import Clock, SystemClock
+from vcl_fake.clock import Clock, ManualClock, SystemClock
 from vcl_fake.dispatcher import Call, Dispatcher
+from vcl_fake.scenario import Scenario, read
+from vcl_fake.scenario.engine import Engine
+from vcl_fake.scenario.setup import apply
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,9 +42,16 @@ class FakeVCenter:
         api_session_timeout: float = 1800,
         seed: int | None = None,
         keep_content: bool = True,
+        scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None = None,
     ) -> None:
+        script = _scenario(scenario)
+        if seed is None and script is not None:
+            seed = script.seed
+        if clock is None:  # a scenario's clock is a manual one unless it says "system"
+            wants_system = script is None or script.clock_mode == "system"
+            clock = SystemClock() if wants_system else ManualClock(script.clock_start)
         self.host = host.lower()
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock
         self.backend = Backend(
             self.clock,
             host=self.host,
@@ -55,6 +65,8 @@ class FakeVCenter:
         self.dispatcher = Dispatcher(self.backend)
         self.app = Application(self.dispatcher)
         self._adapter = ResponsesAdapter(self.host, self.app.handle)
+        if script is not None:
+            self.load_scenario(script)
 
     # --- activation ----------------------------------------------------------------------------
     @property
@@ -163,6 +175,43 @@ class FakeVCenter:
             found.data.seek(0)
             return found.data.read()
 
+    # --- scenarios ----------------------------------------------------------------------------
+    @property
+    def scenario(self) -> Scenario | None:
+        """The loaded scenario, if any."""
+        engine = self.dispatcher.engine
+        return engine.scenario if engine is not None else None
+
+    def load_scenario(
+        self, scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario
+    ) -> Scenario:
+        """Check a scenario (a path, YAML text or a mapping), seed its setup and arm its rules.
+        A bad scenario raises ScenarioError and changes nothing."""
+        script = _scenario(scenario)
+        assert script is not None
+        apply(script, self.backend)
+        with self.backend.lock:
+            self.dispatcher.engine = Engine(script, self.backend)
+        return script
+
+    def check_expectations(self) -> list[str]:
+        """What the scenario's ``expect`` block asked for and did not happen."""
+        engine = self.dispatcher.engine
+        if engine is None:
+            return []
+        with self.backend.lock:
+            return engine.check(self.calls)
+
+    def verify(self) -> None:
+        """Raise AssertionError listing every unmet expectation of the scenario."""
+        failures = self.check_expectations()
+        if failures:
+            name = self.scenario.name if self.scenario else "?"
+            lines = "\n".join(f"  - {f}" for f in failures)
+            raise AssertionError(
+                f"scenario {name!r}: {len(failures)} expectation(s) not met:\n{lines}"
+            )
+
     @property
     def calls(self) -> list[Call]:
         """The journal of operations, oldest first."""
@@ -170,3 +219,11 @@ class FakeVCenter:
 
     def __repr__(self) -> str:
         return f"FakeVCenter({self.host!r}, clock={self.clock!r})"
+
+
+def _scenario(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None,
+) -> Scenario | None:
+    if scenario is None or isinstance(scenario, Scenario):
+        return scenario
+    return read(scenario)

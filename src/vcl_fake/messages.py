@@ -232,3 +232,9 @@ PREVIEW_WARNINGS = (
     CLS + "update_session_preview_warnings",
     "The update session has preview warnings that were not ignored: {0}.",
 )
+
+# --- scenarios --------------------------------------------------------------------------------
+SCRIPTED_ERROR = ("com.vmware.vapi.std.errors.{0}", "Scripted {0} (scenario rule {1!r}).")
+SCRIPTED_FAILURE = (CLS + "update_session_failed", "{0}")
+SCRIPTED_WARNING = (CLS + "ovf_preview_warning", "Preview warning {0} (scripted by the scenario).")
+TRANSFER_ABORTED = (CLS + "transfer_interrupted", "Transfer of {0} failed after {1} bytes: {2}")

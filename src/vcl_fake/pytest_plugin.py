@@ -7,12 +7,16 @@ Registered through the ``pytest11`` entry point, so installing vcl_fake is enoug
         ...
 
 Each test gets its own FakeVCenter (nothing is shared, so pytest-xdist workers are safe).
+With ``scenario="file.yaml"`` (relative to the test file) the scenario is loaded, and its
+``expect`` block is checked when the test body ends: unmet expectations fail the test.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +24,7 @@ from vcl_fake.clock import Clock, ManualClock, SystemClock
 from vcl_fake.fake import FakeVCenter
 
 MARKER = "fake_vcenter"
+FAKE = pytest.StashKey[FakeVCenter]()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,12 +32,13 @@ class FakeOptions:
     """The marker's keyword arguments (a typo is an error, not a silent default)."""
 
     host: str = "vcenter.example.com"
-    clock: str | Clock = "system"
+    clock: str | Clock | None = None  # None: the scenario's clock, else "system"
     session_timeout: float = 300
     session_retention: float = 300
     api_session_timeout: float = 1800
     users: Mapping[str, str] | None = None
     seed: int | None = None
+    scenario: str | Mapping[str, Any] | None = None
 
     @classmethod
     def from_marker(cls, marker: pytest.Mark | None) -> FakeOptions:
@@ -49,7 +55,9 @@ class FakeOptions:
             )
         return cls(**marker.kwargs)
 
-    def make_clock(self) -> Clock:
+    def make_clock(self) -> Clock | None:
+        if self.clock is None:
+            return None if self.scenario is not None else SystemClock()
         if isinstance(self.clock, Clock):
             return self.clock
         if self.clock == "manual":
@@ -61,10 +69,14 @@ class FakeOptions:
             f"not {self.clock!r}"
         )
 
-    def build(self) -> FakeVCenter:
+    def build(self, test_file: Path | None = None) -> FakeVCenter:
+        scenario: Any = self.scenario
+        if isinstance(scenario, str) and test_file is not None and "\n" not in scenario:
+            scenario = test_file.parent / scenario
         return FakeVCenter(
             self.host,
             clock=self.make_clock(),
+            scenario=scenario,
             users=self.users,
             session_timeout=self.session_timeout,
             session_retention=self.session_retention,
@@ -77,8 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(host=..., clock='manual'|'system', session_timeout=..., "
-        "session_retention=..., api_session_timeout=..., users=..., seed=...): "
-        "configure the fake_vcenter fixture",
+        "session_retention=..., api_session_timeout=..., users=..., seed=..., "
+        "scenario='file.yaml'): configure the fake_vcenter fixture",
     )
 
 
@@ -86,5 +98,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def fake_vcenter(request: pytest.FixtureRequest) -> Iterator[FakeVCenter]:
     """An active FakeVCenter, configured by the ``fake_vcenter`` marker if present."""
     options = FakeOptions.from_marker(request.node.get_closest_marker(MARKER))
-    with options.build() as vc:
+    with options.build(Path(str(request.node.path))) as vc:
+        request.node.stash[FAKE] = vc
         yield vc
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After a passing test body, a loaded scenario's expectations must hold."""
+    result = yield
+    vc = item.stash.get(FAKE, None)
+    if vc is not None and vc.scenario is not None:
+        vc.verify()
+    return result

@@ -13,6 +13,7 @@ is computed from the clock and the source's rate whenever the session is read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import re
@@ -176,7 +177,10 @@ class Transfer:
         self.file = file
         self.keep_content = keep_content
         self.manifest = dict(manifest)
+        #: Scenario-scripted behaviour: corrupt, fail_after (+ message), stall, rate.
+        self.script = dict(session.transfer_overrides.get(file.name, {}))
         self.failure: str | None = None
+        self.interrupted = False
         self.parts: list[Sink] = []
         self.ova = ovf.is_ova(file.name)
         algorithms = self._algorithms(file.name, file.algorithm)
@@ -193,10 +197,15 @@ class Transfer:
         return wanted
 
     def write(self, chunk: bytes) -> None:
+        if self.script.get("corrupt") and self.sink.received == 0 and chunk:
+            chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]  # damaged in transit
         self.sink.write(chunk)
         self.file.bytes_transferred = self.sink.received
 
     def feed(self, chunks: Iterable[bytes]) -> None:
+        limit = self.script.get("fail_after")
+        if limit is not None:
+            chunks = self._cut(chunks, limit)
         try:
             if self.ova:
                 ovf.unpack_ova(iter(chunks), self.write, self._open_part, check_file_name)
@@ -210,6 +219,17 @@ class Transfer:
             self.failure = str(exc)
             for _ in chunks:  # the client still sends the rest; it is not looked at
                 pass
+
+    def _cut(self, chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:
+        """Stop after ``limit`` bytes: the transfer breaks there."""
+        sent = 0
+        for chunk in chunks:
+            if sent + len(chunk) >= limit:
+                yield chunk[: limit - sent]
+                self.interrupted = True
+                return
+            sent += len(chunk)
+            yield chunk
 
     def _open_part(self, name: str, size: int) -> Sink:
         if (
@@ -480,6 +500,8 @@ class SessionFiles(Content):
         """``PreviewInfo``: UNAVAILABLE without a descriptor (NOT_APPLICABLE once complete is
         called), PREPARING until the package metadata has arrived, then AVAILABLE with the
         signer's certificate and one warning per problem, judged at the clock's time."""
+        if session.preview_override is not None:
+            return self._scripted_preview(session, session.preview_override)
         metadata = [
             f
             for f in session.files.values()
@@ -504,6 +526,33 @@ class SessionFiles(Content):
                 for kind, text in found
             ],
         }
+
+    @staticmethod
+    def _scripted_preview(session: UpdateSession, script: dict[str, Any]) -> dict[str, Any]:
+        """A preview a scenario rule forced."""
+        out: dict[str, Any] = {"state": script["state"]}
+        if script["state"] != "AVAILABLE":
+            return out
+        ignored = {b["type"]: b["ignored"] for b in session.warning_behavior}
+        out["warnings"] = [
+            {
+                "type": w["type"],
+                "message": {
+                    "id": M.SCRIPTED_WARNING[0],
+                    "default_message": w["message"],
+                    "args": [],
+                }
+                if "message" in w
+                else message(M.SCRIPTED_WARNING, w["type"]),
+                "ignored": ignored.get(w["type"], False),
+            }
+            for w in script.get("warnings", [])
+        ]
+        if "certificate_info" in script:
+            info = dict(script["certificate_info"])
+            info.setdefault("x509", "")
+            out["certificate_info"] = info
+        return out
 
     def _cert_file(self, session: UpdateSession) -> tuple[SessionFile | None, Any]:
         """The session's certificate file and its parsed content, once it has arrived."""
@@ -533,9 +582,14 @@ class SessionFiles(Content):
         """Check what arrived against the declared size and checksum; READY or ERROR. An OVA's
         parts join the session as files of their own."""
         entry, sink = transfer.file, transfer.sink
+        if transfer.script.get("stall"):
+            return  # scripted: the transfer never finishes
         digests = sink.digests()
         actual = digests[entry.algorithm]
-        if transfer.failure is not None:
+        if transfer.interrupted:
+            reason = transfer.script.get("message", "connection reset by peer")
+            error = message(M.TRANSFER_ABORTED, entry.name, sink.received, reason)
+        elif transfer.failure is not None:
             error = message(M.PACKAGE_INVALID, entry.name, transfer.failure)
         elif entry.size is not None and entry.size != sink.received:
             error = message(M.SIZE_MISMATCH, entry.name, entry.size, sink.received)
@@ -612,9 +666,15 @@ class SessionFiles(Content):
             self._fail(session, entry, failure, now)
             return
         assert source is not None
-        entry.source = source
-        stop = source.size if source.fail_after is None else min(source.size, source.fail_after)
-        self.sessions.extend(session, now + source.duration(stop))
+        script = session.transfer_overrides.get(entry.name, {})
+        entry.source = source = dataclasses.replace(
+            source,
+            rate=script.get("rate", source.rate),
+            fail_after=script.get("fail_after", source.fail_after),
+        )
+        if not script.get("stall"):
+            stop = source.size if source.fail_after is None else min(source.size, source.fail_after)
+            self.sessions.extend(session, now + source.duration(stop))
         self._advance_pull(session, entry, now)
 
     def _advance_pull(
@@ -623,6 +683,9 @@ class SessionFiles(Content):
         """Bring one pull to ``now``; return when it ended, if it has."""
         source, started = entry.source, entry.pull_started
         assert source is not None and started is not None
+        script = session.transfer_overrides.get(entry.name, {})
+        if script.get("stall"):
+            return None  # scripted: it never moves
         elapsed = (now - started).total_seconds()
         moved = source.size if source.rate is None else min(source.size, int(source.rate * elapsed))
         broken_at = source.fail_after
@@ -643,6 +706,7 @@ class SessionFiles(Content):
             return None
         at = started + source.duration(source.size)
         transfer = Transfer(session, entry, self.keep_content, self.manifest(session))
+        transfer.script.pop("fail_after", None)  # already applied to the source
         transfer.feed(source.chunks())
         self._deliver(transfer, at)
         return at

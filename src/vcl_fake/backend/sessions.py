@@ -39,6 +39,9 @@ class UpdateSession:
     files: dict[str, Any] = field(default_factory=dict)  # name -> backend.files.SessionFile
     removed: set[str] = field(default_factory=set)  # item files to drop at complete
     completing: bool = False  # complete was called while server-side transfers still run
+    # Set by scenario rules: a forced preview, and per-file transfer behaviour.
+    preview_override: dict[str, Any] | None = None
+    transfer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def model(self, preview: dict[str, Any] | None) -> dict[str, Any]:
         """``update_session_model`` as get/list return it (``id`` omitted, as documented);
@@ -158,6 +161,11 @@ class UpdateSessions:
             del self.active_by_item[session.item_id]
         if session.client_token is not None:
             self.by_token.pop(session.client_token, None)
+
+    def expire(self, session: UpdateSession) -> None:
+        """The session is gone at once, as if it had timed out."""
+        if session.id in self.sessions:
+            self._drop(session)
 
     def _forget_item(self, item_id: str) -> None:
         for found in [s for s in self.sessions.values() if s.item_id == item_id]:

@@ -41,6 +41,12 @@ class Source:
     def chunks(self, limit: int | None = None) -> Iterator[bytes]:
         """The content, at most ``limit`` bytes, in chunks."""
         remaining = self.size if limit is None else min(limit, self.size)
+        if self.data is None and self.path is None:  # synthetic content of a given size
+            pattern = bytes(range(256)) * (CHUNK // 256)
+            while remaining > 0:
+                yield pattern[: min(CHUNK, remaining)]
+                remaining -= CHUNK
+            return
         if self.data is not None:
             for start in range(0, remaining, CHUNK):
                 yield self.data[start : min(start + CHUNK, remaining)]
@@ -60,8 +66,9 @@ class Source:
 
 def make_source(
     uri: str,
-    data: bytes | str | os.PathLike[str],
+    data: bytes | str | os.PathLike[str] | None,
     *,
+    size: int | None = None,
     rate: float | None = None,
     certificate: str | None = None,
     fail_after: int | None = None,
@@ -77,6 +84,10 @@ def make_source(
         if scheme != "https":
             raise ValueError("only https sources present a certificate")
         load_certificates(certificate)  # fail early on a bad PEM
+    if data is None:
+        if size is None or size < 0:
+            raise ValueError("a source needs data, a file path, or a size")
+        return Source(uri, size, rate=rate, certificate=certificate, fail_after=fail_after)
     if isinstance(data, (bytes, bytearray, memoryview)):
         blob = bytes(data)
         return Source(

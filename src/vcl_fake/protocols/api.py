@@ -18,7 +18,7 @@ from vcl_fake.contract.operations import Operation, Route, operations
 from vcl_fake.contract.types import mismatch
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message, vapi_error
-from vcl_fake.protocols.http import Request, Response
+from vcl_fake.protocols.http import Request, Response, Scripted
 
 SESSION_HEADER = "vmware-api-session-id"
 PROTOCOL = "api"
@@ -51,6 +51,14 @@ class ApiProtocol:
             result = self.dispatcher.dispatch(inv)
         except VapiError as exc:
             return error_response(exc)
+        except Scripted as scripted:
+            if scripted.fault == "truncated_body":
+                scripted.response = self.render(op, scripted.value)
+            raise
+        return self.render(op, result)
+
+    @staticmethod
+    def render(op: Operation, result: Any) -> Response:
         if op.success_status == 204:
             return Response.empty(204)
         return Response.json(op.success_status, op.output.encode(result))

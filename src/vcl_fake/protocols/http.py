@@ -11,6 +11,26 @@ from urllib.parse import parse_qsl, urlsplit
 Body = bytes | Iterable[bytes] | None
 
 
+class Scripted(Exception):
+    """A scenario rule answers instead of the model: a prepared ``response``, or a transport
+    ``fault`` (connection_error, read_timeout, truncated_body) each transport renders."""
+
+    def __init__(
+        self, response: Response | None = None, fault: str | None = None, value: Any = None
+    ) -> None:
+        super().__init__(fault or f"scripted HTTP {response.status if response else '?'}")
+        self.response = response
+        self.fault = fault
+        self.value = value  # truncated_body: the model's result, for the codec to render
+
+    def truncated(self) -> Response:
+        """The response cut short: it declares more bytes than it carries."""
+        whole = self.response or Response(200)
+        kept = whole.body[: len(whole.body) // 2]
+        declared = max(len(whole.body), len(kept) + 1)
+        return Response(whole.status, {**whole.headers, "Content-Length": str(declared)}, kept)
+
+
 class BodyError(Exception):
     """Reading the request body failed on the client's side (its generator raised, its
     connection broke). Raised again as ``original`` to the caller, as a real request would."""

@@ -1,0 +1,248 @@
+"""Scenario rules at run time, and the checks of ``expect``.
+
+The dispatcher (and the upload data plane) call :meth:`Engine.before` for every operation,
+under the backend lock, once the caller is authenticated. Rules are tried in order; the first
+that matches and whose ``when`` selects the call fires, and later rules do not see the call.
+Answering actions (error, http, fault) raise; shaping actions (clock, preview, transfer,
+session and login changes) act and let the model answer.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vcl_fake import messages as M
+from vcl_fake.errors import VapiError, message
+from vcl_fake.protocols.http import Response, Scripted
+from vcl_fake.scenario.model import Rule, Scenario, rate, seconds, size
+
+if TYPE_CHECKING:
+    from vcl_fake.backend import Backend
+    from vcl_fake.backend.sessions import UpdateSession
+    from vcl_fake.dispatcher import Call
+
+
+@dataclass
+class Event:
+    """One call as rules see it."""
+
+    protocol: str
+    operation: str
+    raw: Mapping[str, Any]
+    rule: str | None = None  # set when a rule fires
+    truncate: bool = False  # answer, but cut the response body short
+
+
+class Engine:
+    def __init__(self, scenario: Scenario, backend: Backend) -> None:
+        self.scenario = scenario
+        self.backend = backend
+        self.started = backend.clock.now()
+        self.seen = [0] * len(scenario.rules)
+        self.fired = [0] * len(scenario.rules)
+
+    # --- matching ----------------------------------------------------------------------------
+    def before(self, event: Event) -> None:
+        for rule in self.scenario.rules:
+            if not self._matches(rule, event) or not self._eligible(rule):
+                continue
+            self.seen[rule.index] += 1
+            if not self._selected(rule):
+                continue
+            self.fired[rule.index] += 1
+            event.rule = rule.name
+            self._act(rule, event)
+            return
+
+    def _matches(self, rule: Rule, event: Event) -> bool:
+        match = rule.match
+        if event.operation not in match.operations:
+            return False
+        if match.protocol is not None and match.protocol != event.protocol:
+            return False
+        if match.file is not None:
+            name = self.file_of(event)
+            if name is None or not fnmatch.fnmatchcase(name, match.file):
+                return False
+        if match.item is not None:
+            item = self.item_of(event)
+            if item is None or item.name != match.item:
+                return False
+        return True
+
+    def _eligible(self, rule: Rule) -> bool:
+        when = rule.when
+        if when.after is not None and not any(
+            self.fired[r.index] for r in self.scenario.rules if r.name == when.after
+        ):
+            return False
+        now = self.backend.clock.now()
+        if when.at is not None and now < when.at:
+            return False
+        return not (
+            when.after_time is not None
+            and now < self.started + _dt.timedelta(seconds=when.after_time)
+        )
+
+    def _selected(self, rule: Rule) -> bool:
+        count, when = self.seen[rule.index], rule.when
+        first = when.nth or 1
+        times = when.times if when.times is not None else (1 if when.nth else None)
+        return count >= first and (times is None or count < first + times)
+
+    # --- what a call concerns ----------------------------------------------------------------
+    def session_of(self, event: Event) -> UpdateSession | None:
+        sessions = self.backend.sessions
+        session_id = event.raw.get("update_session_id")
+        if event.operation == "upload":
+            where = self.backend.files.uploads.get(str(event.raw.get("token")))
+            session_id = where[0] if where else None
+        return sessions.sessions.get(session_id) if isinstance(session_id, str) else None
+
+    def item_of(self, event: Event) -> Any:
+        raw = event.raw
+        item_id = raw.get("library_item_id")
+        spec = raw.get("create_spec")
+        if item_id is None and isinstance(spec, dict):
+            item_id = spec.get("library_item_id")
+        if item_id is None:
+            session = self.session_of(event)
+            item_id = session.item_id if session else None
+        return self.backend.inventory.items.get(item_id) if isinstance(item_id, str) else None
+
+    @staticmethod
+    def file_of(event: Event) -> str | None:
+        spec = event.raw.get("file_spec")
+        name = spec.get("name") if isinstance(spec, dict) else event.raw.get("file_name")
+        return name if isinstance(name, str) else None
+
+    # --- actions --------------------------------------------------------------------------------
+    def _act(self, rule: Rule, event: Event) -> None:
+        arg, backend = rule.argument, self.backend
+        if rule.action == "error":
+            args = [str(a) for a in arg.get("args", [])]
+            msg_id, template = M.SCRIPTED_ERROR
+            text = template.format(arg["type"], rule.name)
+            if "message" in arg:
+                try:
+                    text = arg["message"].format(*args)
+                except (IndexError, KeyError, ValueError):
+                    text = arg["message"]
+            body = {
+                "id": arg.get("id") or msg_id.format(arg["type"].lower()),
+                "default_message": text,
+                "args": args,
+            }
+            raise VapiError(arg["type"], body)
+        if rule.action == "http":
+            raise Scripted(response=_http(arg))
+        if rule.action == "fault":
+            if arg == "truncated_body":  # the model acts; the client gets a broken answer
+                event.truncate = True
+                return
+            raise Scripted(fault=arg)
+        if rule.action in ("delay", "advance_clock"):
+            backend.clock.advance(seconds(arg))
+        elif rule.action == "expire_login":
+            backend.auth.expire_all()
+        else:
+            session = self.session_of(event)
+            if session is None:
+                return  # the model will answer NOT_FOUND
+            if rule.action == "expire_session":
+                backend.sessions.expire(session)
+            elif rule.action == "fail_session":
+                if session.state == "ACTIVE":
+                    backend.sessions.end(
+                        session, "ERROR", message(M.SCRIPTED_FAILURE, arg["message"])
+                    )
+            elif rule.action == "preview":
+                session.preview_override = dict(arg)
+            elif rule.action == "transfer":
+                name = self.file_of(event)
+                if name is not None:
+                    session.transfer_overrides[name] = _transfer(arg)
+
+    # --- expectations -----------------------------------------------------------------------------
+    def check(self, calls: list[Call]) -> list[str]:
+        """What the ``expect`` block asked for and did not happen (empty when all is well)."""
+        expect, failures = self.scenario.expect, []
+        if expect.get("all_rules_fired"):
+            for rule in self.scenario.rules:
+                if not self.fired[rule.index]:
+                    failures.append(f"rule {rule.name!r} (rules.{rule.index}) never fired")
+        inventory = self.backend.inventory
+        by_name = {i.name: i for i in inventory.items.values()}
+        for want in expect.get("sessions", []):
+            actual = self._final_state(want["item"], by_name, calls)
+            if actual != want["state"]:
+                failures.append(
+                    f"session of item {want['item']!r}: expected {want['state']}, got {actual}"
+                )
+        for name, want in expect.get("items", {}).items():
+            item = by_name.get(name)
+            if item is None:
+                failures.append(f"item {name!r}: expected to exist, but there is none")
+                continue
+            if "content_version" in want and item.content_version != want["content_version"]:
+                failures.append(
+                    f"item {name!r}: expected content_version {want['content_version']}, "
+                    f"got {item.content_version}"
+                )
+            if "files" in want and sorted(item.files) != sorted(want["files"]):
+                expected, actual = sorted(want["files"]), sorted(item.files)
+                failures.append(f"item {name!r}: expected files {expected}, got {actual}")
+        if "operations" in expect:
+            allowed = set(expect["operations"])
+            extra = sorted({c.operation for c in calls} - allowed)
+            if extra:
+                failures.append(
+                    f"operations outside the expected list were called: {', '.join(extra)}"
+                )
+        return failures
+
+    def _final_state(self, item_name: str, by_name: dict[str, Any], calls: list[Call]) -> str:
+        item = by_name.get(item_name)
+        if item is None:
+            return "NO ITEM"
+        sessions = self.backend.sessions
+        sessions.purge()
+        live = [s for s in sessions.sessions.values() if s.item_id == item.id]
+        if live:
+            newest = live[-1]
+            sessions.content.refresh(newest)
+            return newest.state
+        created = [c for c in calls if c.operation == "update_session.create" and c.ok]
+        return (
+            "DELETED"
+            if any(c.input["create_spec"]["library_item_id"] == item.id for c in created)
+            else "NONE"
+        )
+
+
+def _http(arg: Mapping[str, Any]) -> Response:
+    headers = dict(arg.get("headers", {}))
+    body = arg.get("body", b"")
+    if isinstance(body, (dict, list)):
+        headers.setdefault("Content-Type", "application/json")
+        data = json.dumps(body).encode()
+    else:
+        data = str(body).encode() if body else b""
+    return Response(arg["status"], headers, data)
+
+
+def _transfer(arg: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "rate" in arg:
+        out["rate"] = rate(arg["rate"])
+    if "fail_after" in arg:
+        out["fail_after"] = size(arg["fail_after"])
+    for key in ("message", "stall", "corrupt"):
+        if key in arg:
+            out[key] = arg[key]
+    return out

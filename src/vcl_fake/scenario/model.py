@@ -1,0 +1,401 @@
+"""Scenario files as typed objects: checked against the schema, then for meaning.
+
+:func:`parse` turns a :class:`~vcl_fake.scenario.loader.Document` into a :class:`Scenario`,
+or raises ScenarioError listing **every** problem with its position: schema violations
+(with a did-you-mean for misspelt keys, operations and enum values), then semantics (rule
+names, dangling ``after``, unreachable rules, actions that do not fit their operations,
+certificates that do not parse).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from vcl_fake.contract.operations import NAMES, UPLOAD
+from vcl_fake.contract.types import parse_datetime
+from vcl_fake.scenario.loader import Document, Problem, ScenarioError
+from vcl_fake.scenario.loader import Path as DocPath
+from vcl_fake.scenario.schema import ACTIONS, SCHEMA
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZES = {
+    "B": 1,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+}
+_NUMBER_UNIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)(/s)?\s*$")
+
+#: Operations whose input names a session (so session actions apply).
+SESSION_OPERATIONS = frozenset(
+    n
+    for n in NAMES
+    if (
+        n.startswith("update_session.")
+        and n not in ("update_session.create", "update_session.list")
+    )
+    or n.startswith("file.")
+    or n == UPLOAD
+)
+FILE_OPERATIONS = frozenset(n for n in NAMES if n.startswith("file.") and n != "file.list") | {
+    UPLOAD
+}
+TRANSFER_OPERATIONS = frozenset({"file.add", UPLOAD})
+
+
+def seconds(text: str) -> float:
+    number, unit, _ = _NUMBER_UNIT.match(text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def size(value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    number, unit, _ = _NUMBER_UNIT.match(value).groups()  # type: ignore[union-attr]
+    return int(float(number) * _SIZES[unit])
+
+
+def rate(value: float | str) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    number, unit, _ = _NUMBER_UNIT.match(value).groups()  # type: ignore[union-attr]
+    return float(number) * _SIZES[unit]
+
+
+@dataclass(frozen=True)
+class Match:
+    operations: frozenset[str]
+    file: str | None = None
+    item: str | None = None
+    protocol: str | None = None
+
+    def covers(self, other: Match) -> bool:
+        """Does every call ``other`` matches also match this?"""
+        return (
+            self.operations >= other.operations
+            and self.file in (None, other.file)
+            and self.item in (None, other.item)
+            and self.protocol in (None, other.protocol)
+        )
+
+
+@dataclass(frozen=True)
+class When:
+    nth: int | None = None
+    times: int | None = None
+    after: str | None = None
+    at: _dt.datetime | None = None
+    after_time: float | None = None
+
+    @property
+    def always(self) -> bool:
+        return self == When()
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    name: str
+    match: Match
+    when: When
+    action: str
+    argument: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str = ""
+    source: str = "<scenario>"
+    base_dir: Path | None = None
+    clock_start: _dt.datetime | None = None
+    clock_mode: str | None = None
+    seed: int | None = None
+    setup: dict[str, Any] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    expect: dict[str, Any] = field(default_factory=dict)
+    demo: dict[str, Any] = field(default_factory=dict)
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _schema_problems(doc: Document) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    problems = []
+    for error in sorted(
+        validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))
+    ):
+        path: DocPath = tuple(error.absolute_path)
+        shown = ".".join(str(p) for p in path) or "the file"
+        if error.validator == "additionalProperties":
+            allowed = list(error.schema.get("properties", {}))
+            extra = [k for k in error.instance if k not in allowed]
+            for key in extra:
+                problems.append(
+                    doc.at(
+                        (*path, key),
+                        f"unknown key {key!r} in {shown}{_suggest(key, allowed)}",
+                        key=True,
+                    )
+                )
+            continue
+        if "operation" in path and error.validator in ("anyOf", "enum"):
+            for bad, where in _bad_operations(error.instance, path):
+                problems.append(doc.at(where, f"unknown operation {bad!r}{_suggest(bad, NAMES)}"))
+            continue
+        if error.validator == "enum":
+            values = list(map(str, error.validator_value))
+            listed = ", ".join(values) if len(values) <= 8 else f"the {len(values)} allowed values"
+            message = f"{shown}: {error.instance!r} is not one of {listed}"
+            problems.append(doc.at(path, message + _suggest(error.instance, error.validator_value)))
+            continue
+        if error.validator in ("minProperties", "maxProperties") and path and path[-1] == "then":
+            problems.append(
+                doc.at(path, f"{shown}: exactly one action, one of: {', '.join(ACTIONS)}")
+            )
+            continue
+        if error.validator == "pattern" or (
+            error.validator == "anyOf" and isinstance(error.instance, str)
+        ):
+            hint = _pattern_hint(error.schema, path)
+            problems.append(doc.at(path, f"{shown}: {error.instance!r} is not {hint}"))
+            continue
+        if error.validator == "required":
+            problems.append(doc.at(path, f"{shown}: {error.message}"))
+            continue
+        problems.append(doc.at(path, f"{shown}: {error.message}"))
+    return problems
+
+
+def _pattern_hint(schema: dict[str, Any], path: DocPath) -> str:
+    text = str(schema)
+    if "ms|s|m|h|d" in text:
+        return "a duration with a unit (500ms, 30s, 5m, 1.5h, 2d)"
+    if "/s" in text:
+        return "a rate: bytes per second, or a size per second (1MiB/s)"
+    if "KiB" in text:
+        return "a size: bytes, or a number with a unit (10KiB, 1.5GiB)"
+    if "T[0-9]" in text:
+        return "an RFC 3339 date and time (2026-01-01T00:00:00Z)"
+    return "valid here"
+
+
+def _bad_operations(value: Any, path: DocPath) -> list[tuple[str, DocPath]]:
+    if isinstance(value, str):
+        return [] if value in NAMES else [(value, path)]
+    if isinstance(value, list):
+        return [
+            (v, (*path, n)) for n, v in enumerate(value) if not isinstance(v, str) or v not in NAMES
+        ]
+    return [(repr(value), path)]
+
+
+def _valid(part: str, value: Any) -> bool:
+    """Is ``value`` valid against the schema of one top-level ``part`` (or one rule)?"""
+    schema = SCHEMA["properties"][part]
+    if part == "rules":
+        schema = schema["items"]
+    return jsonschema.Draft202012Validator({**schema, "$defs": SCHEMA["$defs"]}).is_valid(value)
+
+
+def parse(doc: Document, base_dir: Path | None = None) -> Scenario:
+    """A Scenario, or ScenarioError with every problem: schema problems first, then the
+    meaning of every part that is well-formed."""
+    problems = _schema_problems(doc)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    raw_rules = data.get("rules", [])
+    raw_rules = raw_rules if isinstance(raw_rules, list) else []
+    checked = [r for r in raw_rules if _valid("rules", r)]
+    rules, rule_problems = _rules(doc, checked, [raw_rules.index(r) for r in checked])
+    problems += rule_problems
+    setup = data.get("setup", {})
+    if _valid("setup", setup):
+        problems += _setup_problems(doc, setup, base_dir)
+    if problems:
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line, p.column)))
+    clock = data.get("clock", {})
+    return Scenario(
+        name=data["name"],
+        description=data.get("description", ""),
+        source=doc.source,
+        base_dir=base_dir,
+        clock_start=parse_datetime(clock["start"]) if "start" in clock else None,
+        clock_mode=clock.get("mode"),
+        seed=data.get("seed"),
+        setup=data.get("setup", {}),
+        rules=tuple(rules),
+        expect=data.get("expect", {}),
+        demo=data.get("demo", {}),
+    )
+
+
+def _rules(
+    doc: Document, raw_rules: list[dict[str, Any]], positions: list[int] | None = None
+) -> tuple[list[Rule], list[Problem]]:
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    names: dict[str, int] = {}
+    for n, raw in zip(positions or range(len(raw_rules)), raw_rules, strict=True):
+        where: DocPath = ("rules", n)
+        name = raw.get("name", f"rules.{n}")
+        if "name" in raw:
+            if name in names:
+                problems.append(doc.at((*where, "name"), f"rule name {name!r} is used twice"))
+            names[name] = n
+        ops = raw["match"]["operation"]
+        operations = frozenset([ops] if isinstance(ops, str) else ops)
+        match = Match(
+            operations,
+            raw["match"].get("file"),
+            raw["match"].get("item"),
+            raw["match"].get("protocol"),
+        )
+        w = raw.get("when", {})
+        when = When(
+            nth=w.get("nth"),
+            times=w.get("times"),
+            after=w.get("after"),
+            at=parse_datetime(w["at"]) if "at" in w else None,
+            after_time=seconds(w["after_time"]) if "after_time" in w else None,
+        )
+        ((action, argument),) = raw["then"].items()
+        rule = Rule(n, name, match, when, action, argument, raw.get("description", ""))
+        problems += _fit(doc, rule, where)
+        rules.append(rule)
+    for rule in rules:
+        after = rule.when.after
+        if after is not None and after not in names:
+            problems.append(
+                doc.at(
+                    ("rules", rule.index, "when", "after"),
+                    f"no rule is named {after!r}{_suggest(after, names)}",
+                )
+            )
+        if after == rule.name:
+            problems.append(
+                doc.at(("rules", rule.index, "when", "after"), "a rule cannot wait for itself")
+            )
+        for earlier in (r for r in rules if r.index < rule.index):
+            if earlier.when.always and earlier.match.covers(rule.match):
+                problems.append(
+                    doc.at(
+                        ("rules", rule.index),
+                        f"{rule.name!r} can never fire: {earlier.name!r} matches every call it "
+                        "would, and fires first",
+                    )
+                )
+                break
+    return rules, problems
+
+
+def _fit(doc: Document, rule: Rule, where: DocPath) -> list[Problem]:
+    """Does the action (and the file glob) make sense for the operations matched?"""
+    problems = []
+    ops = rule.match.operations
+    if rule.match.file is not None and not ops <= FILE_OPERATIONS:
+        odd = ", ".join(sorted(ops - FILE_OPERATIONS))
+        problems.append(
+            doc.at(
+                (*where, "match", "file"),
+                f"match.file needs file operations or upload; {odd} carry no file name",
+            )
+        )
+    needs = {
+        "preview": SESSION_OPERATIONS,
+        "expire_session": SESSION_OPERATIONS,
+        "fail_session": SESSION_OPERATIONS,
+        "transfer": TRANSFER_OPERATIONS,
+    }.get(rule.action)
+    if needs is not None and not ops <= needs:
+        odd = ", ".join(sorted(ops - needs))
+        problems.append(
+            doc.at((*where, "then", rule.action), f"{rule.action} does not apply to {odd}")
+        )
+    return problems
+
+
+def _setup_problems(doc: Document, setup: dict[str, Any], base_dir: Path | None) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, DocPath] = {}
+    library_names: set[str] = set()
+    for n, library in enumerate(setup.get("libraries", [])):
+        if library["name"] in library_names:
+            problems.append(
+                doc.at(
+                    ("setup", "libraries", n, "name"),
+                    f"library name {library['name']!r} is used twice",
+                )
+            )
+        library_names.add(library["name"])
+        for m, item in enumerate(library.get("items", [])):
+            where = ("setup", "libraries", n, "items", m, "name")
+            if item["name"] in seen:
+                problems.append(
+                    doc.at(
+                        where,
+                        f"item name {item['name']!r} is used twice "
+                        "(names identify items in a scenario)",
+                    )
+                )
+            seen[item["name"]] = where
+    for n, session in enumerate(setup.get("sessions", [])):
+        if session["item"] not in seen:
+            problems.append(
+                doc.at(
+                    ("setup", "sessions", n, "item"),
+                    f"no item named {session['item']!r} in setup{_suggest(session['item'], seen)}",
+                )
+            )
+    for n, source in enumerate(setup.get("sources", [])):
+        given = [k for k in ("data", "size", "file") if k in source]
+        if len(given) != 1:
+            problems.append(
+                doc.at(("setup", "sources", n), "a source needs exactly one of data, size, file")
+            )
+        if "file" in source and not _resolve(source["file"], base_dir).is_file():
+            problems.append(
+                doc.at(("setup", "sources", n, "file"), f"no such file: {source['file']}")
+            )
+        if "certificate" in source:
+            problems += _pem_problem(
+                doc, ("setup", "sources", n, "certificate"), source["certificate"], base_dir
+            )
+    for n, pem in enumerate(setup.get("trusted_roots", [])):
+        problems += _pem_problem(doc, ("setup", "trusted_roots", n), pem, base_dir)
+    return problems
+
+
+def _resolve(path: str, base_dir: Path | None) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() or base_dir is None else base_dir / candidate
+
+
+def read_pem(value: str, base_dir: Path | None) -> str:
+    """PEM text given inline, or read from a file relative to the scenario."""
+    if "-----BEGIN" in value:
+        return value
+    return _resolve(value, base_dir).read_text()
+
+
+def _pem_problem(doc: Document, where: DocPath, value: str, base_dir: Path | None) -> list[Problem]:
+    from vcl_fake.backend.sources import load_certificates
+
+    try:
+        load_certificates(read_pem(value, base_dir))
+    except (OSError, ValueError) as exc:
+        return [doc.at(where, f"not a PEM certificate (or a file holding one): {exc}")]
+    return []
