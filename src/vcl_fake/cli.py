@@ -1,12 +1,35 @@
-"""The ``vcl-fake`` command."""
+"""The ``vcl-fake`` command: ``demo [SCENARIO]``, ``scenario check FILE...``, ``scenario list``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
 
 from vcl_fake import __version__
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenario library shipped with vcl_fake: name -> file."""
+    root = resources.files("vcl_fake") / "scenarios"
+    if not root.is_dir():  # running from a source checkout
+        root = Path(__file__).resolve().parents[2] / "scenarios"  # type: ignore[assignment]
+    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
+
+
+def resolve(name: str) -> str:
+    """A scenario path, or the name of a bundled scenario."""
+    if Path(name).exists():
+        return name
+    bundled = bundled_scenarios()
+    if name in bundled:
+        return str(bundled[name])
+    raise SystemExit(
+        f"vcl-fake: no scenario file or bundled scenario named {name!r} "
+        "(see: vcl-fake scenario list)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,14 +38,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"vcl-fake {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="walk a realistic upload flow against the fake and print it")
+    demo = commands.add_parser("demo", help="walk a realistic upload against the fake and print it")
+    demo.add_argument("scenario", nargs="?", help="a scenario file, or a bundled scenario's name")
+    scenario = commands.add_parser("scenario", help="work with scenario files")
+    actions = scenario.add_subparsers(dest="action", required=True)
+    check = actions.add_parser("check", help="check scenario files; non-zero exit on problems")
+    check.add_argument("files", nargs="+")
+    actions.add_parser("list", help="list the bundled scenarios")
     args = parser.parse_args(argv)
+
     if args.command == "demo":
         from vcl_fake.demo import run_demo
+        from vcl_fake.scenario import ScenarioError
 
-        return run_demo(sys.stdout)
-    parser.error(f"unknown command {args.command}")
-    return 2
+        try:
+            return run_demo(sys.stdout, resolve(args.scenario) if args.scenario else None)
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    if args.action == "list":
+        from vcl_fake.scenario import read
+
+        for name, path in sorted(bundled_scenarios().items()):
+            print(f"{name:38} {read(path).description.strip().splitlines()[0]}")
+        return 0
+    return check_files(args.files)
+
+
+def check_files(files: Sequence[str]) -> int:
+    from vcl_fake.scenario import ScenarioError, read
+
+    bad = 0
+    for name in files:
+        try:
+            read(Path(name))
+        except ScenarioError as exc:
+            bad += 1
+            print(exc, file=sys.stderr)
+        else:
+            print(f"{name}: ok")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -642,7 +642,9 @@ class SessionFiles(Content):
     def finish_upload(self, transfer: Transfer, broken: bool = False) -> bool:
         """Verify what arrived; False if the session or file moved on meanwhile."""
         session, entry = transfer.session, transfer.file
-        if session.state != ACTIVE or session.files.get(entry.name) is not entry:
+        self.sessions.purge()  # the session may have expired while the bytes streamed
+        alive = self.sessions.sessions.get(session.id) is session and session.state == ACTIVE
+        if not alive or session.files.get(entry.name) is not entry:
             return False
         self.sessions.touch(session)
         if broken:

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from vcl_fake.contract.operations import NAMES, UPLOAD
 from vcl_fake.contract.types import parse_datetime
 from vcl_fake.scenario.loader import Document, Problem, ScenarioError
@@ -134,6 +132,8 @@ def _suggest(word: str, choices: Any) -> str:
 
 
 def _schema_problems(doc: Document) -> list[Problem]:
+    import jsonschema  # only scenario loading needs it
+
     validator = jsonschema.Draft202012Validator(SCHEMA)
     problems = []
     for error in sorted(
@@ -206,6 +206,8 @@ def _bad_operations(value: Any, path: DocPath) -> list[tuple[str, DocPath]]:
 
 def _valid(part: str, value: Any) -> bool:
     """Is ``value`` valid against the schema of one top-level ``part`` (or one rule)?"""
+    import jsonschema
+
     schema = SCHEMA["properties"][part]
     if part == "rules":
         schema = schema["items"]
