@@ -1,4 +1,4 @@
-"""The vcl-fake command."""
+"""The vcl-fake command and its built-in demo."""
 
 from __future__ import annotations
 
@@ -9,18 +9,27 @@ import sys
 from vcl_fake.demo import run_demo
 
 
+def rows(text: str) -> dict[str, str]:
+    lines = text.splitlines()
+    table = lines[lines.index("") + 2 : lines.index("", lines.index("") + 1)]
+    return {line.split("  ")[1].strip(): line + " " for line in table}
+
+
 def test_demo_prints_the_timeline():
     out = io.StringIO()
     assert run_demo(out) == 0
-    lines = out.getvalue().splitlines()
-    assert lines[0].split()[:3] == ["#", "step", "request"]
-    table = {line.split("  ")[1].strip(): line for line in lines[1:12]}
+    text = out.getvalue()
+    assert text.startswith("built-in demo (no scenario)\n")
+    table = rows(text)
     assert " 201 " in table["create session"]
-    assert "RESOURCE_BUSY" in table["second session on the item"]
+    assert " 200 " in table["upload photon-5-disk1.vmdk"]
+    assert "AVAILABLE" in table["poll preview"]
+    assert " 204 " in table["complete"]
     assert "DONE" in table["poll session"]
     assert "content_version=2" in table["read the item"]
-    assert "NOT_FOUND" in table["read deleted session"]
-    assert lines[-1] == "11 requests answered by the fake at https://vcenter.example.com"
+    assert text.splitlines()[-1] == (
+        "outcome: DONE; 14 requests answered by the fake at https://vcenter.example.com"
+    )
 
 
 def test_console_script_runs():
@@ -28,7 +37,7 @@ def test_console_script_runs():
         [sys.executable, "-m", "vcl_fake.cli", "demo"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "complete" in result.stdout
+    assert "outcome: DONE" in result.stdout
 
 
 def test_version():

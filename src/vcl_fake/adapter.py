@@ -54,17 +54,18 @@ class ResponsesAdapter:
 
     def _fault(self, scripted: Scripted, prepared: Any) -> Response:
         """What ``requests`` shows its caller for a scripted transport fault."""
-        if scripted.fault == "connection_error":
-            reset = ConnectionResetError(104, "Connection reset by peer")
-            raise requests.ConnectionError(
-                ProtocolError("Connection aborted.", reset), request=prepared
-            )
+        if scripted.fault == "truncated_body" and scripted.response and scripted.response.body:
+            return scripted.truncated()  # reading the body fails: ChunkedEncodingError
         if scripted.fault == "read_timeout":
             raise requests.ReadTimeout(
                 f"HTTPSConnectionPool(host='{self.host}', port=443): Read timed out.",
                 request=prepared,
             )
-        return scripted.truncated()
+        if scripted.fault == "truncated_body":  # no body to cut: the answer never arrives
+            why = ConnectionResetError(104, "Remote end closed connection without response")
+        else:
+            why = ConnectionResetError(104, "Connection reset by peer")
+        raise requests.ConnectionError(ProtocolError("Connection aborted.", why), request=prepared)
 
     def send(self, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
         return self.mock._on_request(adapter, request, **kwargs)

@@ -694,13 +694,8 @@ class SessionFiles(Content):
         if broken_at is not None and broken_at < source.size and moved >= broken_at:
             at = started + source.duration(broken_at)
             entry.bytes_transferred = broken_at
-            reason = message(
-                M.TRANSFER_INTERRUPTED,
-                entry.name,
-                source.uri,
-                broken_at,
-                "connection reset by peer",
-            )
+            why = script.get("message", "connection reset by peer")
+            reason = message(M.TRANSFER_INTERRUPTED, entry.name, source.uri, broken_at, why)
             self._fail(session, entry, reason, at)
             return at
         if moved < source.size:

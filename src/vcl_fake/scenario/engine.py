@@ -1,8 +1,9 @@
 """Scenario rules at run time, and the checks of ``expect``.
 
 The dispatcher (and the upload data plane) call :meth:`Engine.before` for every operation,
-under the backend lock, once the caller is authenticated. Rules are tried in order; the first
-that matches and whose ``when`` selects the call fires, and later rules do not see the call.
+under the backend lock, once the caller is authenticated. Every rule counts the calls its
+``match`` matches (``nth`` refers to that count, whatever other rules did); of the rules whose
+``when`` selects the call, the first in the file fires, alone.
 Answering actions (error, http, fault) raise; shaping actions (clock, preview, transfer,
 session and login changes) act and let the model answer.
 """
@@ -48,16 +49,17 @@ class Engine:
 
     # --- matching ----------------------------------------------------------------------------
     def before(self, event: Event) -> None:
+        chosen = None
         for rule in self.scenario.rules:
             if not self._matches(rule, event) or not self._eligible(rule):
                 continue
             self.seen[rule.index] += 1
-            if not self._selected(rule):
-                continue
-            self.fired[rule.index] += 1
-            event.rule = rule.name
-            self._act(rule, event)
-            return
+            if chosen is None and self._selected(rule):
+                chosen = rule
+        if chosen is not None:
+            self.fired[chosen.index] += 1
+            event.rule = chosen.name
+            self._act(chosen, event)
 
     def _matches(self, rule: Rule, event: Event) -> bool:
         match = rule.match
