@@ -14,6 +14,7 @@ from vcl_fake.dispatcher import Dispatcher
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
 from vcl_fake.protocols.http import BodyError, Request, Response, Scripted
+from vcl_fake.protocols.jsonrpc import JsonRpcProtocol, is_jsonrpc
 from vcl_fake.protocols.upload import PREFIX as UPLOAD_PREFIX
 from vcl_fake.protocols.upload import UploadProtocol
 
@@ -25,9 +26,12 @@ class Application:
         self.dispatcher = dispatcher
         self.api = ApiProtocol(dispatcher)
         self.upload = UploadProtocol(dispatcher)
+        self.jsonrpc = JsonRpcProtocol(dispatcher)
 
     def handle(self, request: Request) -> Response:
         try:
+            if is_jsonrpc(request):
+                return self.jsonrpc.handle(request)
             if request.path == "/api" or request.path.startswith("/api/"):
                 return self.api.handle(request)
             if request.path.startswith(UPLOAD_PREFIX):

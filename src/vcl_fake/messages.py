@@ -54,6 +54,10 @@ SET_DUPLICATE = (
     "vapi.bindings.typeconverter.set.duplicate.element",
     '"{0}" contains duplicate element "{1}"; it is a set.',
 )
+STRUCTURE_NAME = (
+    "vapi.data.structure.name.mismatch",
+    'Name mismatch for structure "{0}". Expected {1}, but got {2}.',
+)
 UNION_MISSING = (
     "vapi.data.structure.union.missing",
     "Structure {0} has a union that is missing a required field for this case = {1}.",
@@ -68,6 +72,11 @@ FIELD_REQUIRED_FOR = (
     'Field "{0}" must be provided for the {1} operation.',
 )
 VALUE_OUT_OF_RANGE = ("vapi.data.invalid", 'Invalid value {1} for "{0}": {2}.')
+
+UNKNOWN_OPERATION = (
+    "vapi.method.input.invalid.method",
+    "Operation {1} of service {0} is not known to this server.",
+)
 
 # --- content library ------------------------------------------------------------------------
 LIBRARY_NOT_FOUND = (CLS + "library_not_found", "Library {0} not found.")

@@ -4,7 +4,13 @@ Each :class:`VType` turns a JSON value from a request into a Python value (``dec
 checking it against the contract and raising ``INVALID_ARGUMENT`` that names the field) and a
 Python value back into JSON (``encode``). Python values are plain: ``str``, ``int``, ``bool``,
 ``float``, aware ``datetime``, ``list``, ``dict`` (structures: every field present, unset
-optionals ``None``). Other wire protocols wrap or unwrap around this same model.
+optionals ``None``).
+
+The vAPI JSON-RPC wire form (what the official SDK speaks) wraps the same values:
+``{"STRUCTURE": {name: {...}}}`` with every field present, ``{"OPTIONAL": v-or-null}``,
+``{"SECRET": s}``, ``{"BINARY": base64}``, maps as lists of ``map-entry`` structures.
+``from_rpc`` unwraps into clean JSON (then ``decode`` checks it); ``to_rpc`` wraps a Python
+value.
 """
 
 from __future__ import annotations
@@ -60,6 +66,14 @@ class VType:
     """A contract type. ``describe`` names it in error messages."""
 
     optional = False
+
+    def from_rpc(self, value: Any, path: str) -> Any:
+        """JSON-RPC wire form -> clean JSON (checked by ``decode`` afterwards)."""
+        return value
+
+    def to_rpc(self, value: Any) -> Any:
+        """Python value -> JSON-RPC wire form."""
+        return self.encode(value)
 
     def decode(self, value: Any, path: str) -> Any:
         raise NotImplementedError
@@ -135,6 +149,21 @@ class Scalar(VType):
     def encode(self, value: Any) -> Any:
         return format_datetime(value) if self.kind == "datetime" else value
 
+    def from_rpc(self, value: Any, path: str) -> Any:
+        wrapper = {"secret": "SECRET", "blob": "BINARY"}.get(self.kind)
+        if wrapper is not None and isinstance(value, dict):
+            if set(value) != {wrapper}:
+                raise mismatch(path, f"{{{wrapper!r}: ...}}", value)
+            return value[wrapper]
+        return value
+
+    def to_rpc(self, value: Any) -> Any:
+        if self.kind == "secret":
+            return {"SECRET": value}
+        if self.kind == "blob":
+            return {"BINARY": value}
+        return self.encode(value)
+
 
 class Enum(VType):
     def __init__(self, name: str) -> None:
@@ -170,6 +199,17 @@ class Optional(VType):
     def encode(self, value: Any) -> Any:
         return None if value is None else self.element.encode(value)
 
+    def from_rpc(self, value: Any, path: str) -> Any:
+        if value is None:
+            return None  # tolerated: an absent optional
+        if not isinstance(value, dict) or set(value) != {"OPTIONAL"}:
+            raise mismatch(path, '{"OPTIONAL": ...}', value)
+        inner = value["OPTIONAL"]
+        return None if inner is None else self.element.from_rpc(inner, path)
+
+    def to_rpc(self, value: Any) -> Any:
+        return {"OPTIONAL": None if value is None else self.element.to_rpc(value)}
+
 
 class List(VType):
     def __init__(self, element: VType, *, unique: bool = False) -> None:
@@ -194,6 +234,14 @@ class List(VType):
     def encode(self, value: Any) -> Any:
         return [self.element.encode(v) for v in value]
 
+    def from_rpc(self, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            raise mismatch(path, "array", value)
+        return [self.element.from_rpc(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    def to_rpc(self, value: Any) -> Any:
+        return [self.element.to_rpc(v) for v in value]
+
 
 class Map(VType):
     def __init__(self, key: VType, value: VType) -> None:
@@ -211,6 +259,21 @@ class Map(VType):
     def encode(self, value: Any) -> Any:
         return {str(self.key.encode(k)): self.value.encode(v) for k, v in value.items()}
 
+    def from_rpc(self, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            raise mismatch(path, "array of map-entry structures", value)
+        out = {}
+        for i, entry in enumerate(value):
+            fields = unwrap_structure(entry, "map-entry", f"{path}[{i}]")
+            out[fields.get("key")] = self.value.from_rpc(fields.get("value"), f"{path}[{i}].value")
+        return out
+
+    def to_rpc(self, value: Any) -> Any:
+        return [
+            {"STRUCTURE": {"map-entry": {"key": self.key.to_rpc(k), "value": self.value.to_rpc(v)}}}
+            for k, v in value.items()
+        ]
+
 
 class Dynamic(VType):
     """A dynamic structure or opaque value: any JSON, passed through."""
@@ -224,6 +287,9 @@ class Void(VType):
         return None
 
     def encode(self, value: Any) -> Any:
+        return None
+
+    def to_rpc(self, value: Any) -> Any:
         return None
 
 
@@ -280,6 +346,38 @@ class Struct(VType):
             if v is not None:
                 out[field] = ftype.encode(v)
         return out
+
+    def from_rpc(self, value: Any, path: str) -> Any:
+        fields = unwrap_structure(value, self.name, path)
+        out = {}
+        for key, raw in fields.items():
+            ftype = self.fields.get(key)
+            if ftype is None:
+                raise invalid(M.FIELD_UNEXPECTED, _join(path, key), self.name)
+            out[key] = ftype.from_rpc(raw, _join(path, key))
+        return out
+
+    def to_rpc(self, value: Any) -> Any:
+        return {"STRUCTURE": {self.name: self.rpc_fields(value)}}
+
+    def rpc_fields(self, value: Any) -> dict[str, Any]:
+        """Every field, wrapped (what goes inside the STRUCTURE or ERROR wrapper)."""
+        return {f: t.to_rpc(value.get(f)) for f, t in self.fields.items()}
+
+
+def unwrap_structure(value: Any, name: str, path: str) -> dict[str, Any]:
+    """The fields inside ``{"STRUCTURE": {name: {...}}}``; INVALID_ARGUMENT otherwise."""
+    if not isinstance(value, dict) or set(value) != {"STRUCTURE"}:
+        raise mismatch(path, f'{{"STRUCTURE": {{"{name}": ...}}}}', value)
+    inner = value["STRUCTURE"]
+    if not isinstance(inner, dict) or len(inner) != 1:
+        raise mismatch(path, f"one structure named {name}", inner)
+    ((given, fields),) = inner.items()
+    if given != name:
+        raise invalid(M.STRUCTURE_NAME, path, name, given)
+    if not isinstance(fields, dict):
+        raise mismatch(path, "object", fields)
+    return fields
 
 
 def _join(path: str, field: str) -> str:
