@@ -15,6 +15,8 @@ from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
 from vcl_fake.protocols.http import BodyError, Request, Response, Scripted
 from vcl_fake.protocols.jsonrpc import JsonRpcProtocol, is_jsonrpc
+from vcl_fake.protocols.rest import PREFIX as REST_PREFIX
+from vcl_fake.protocols.rest import RestProtocol
 from vcl_fake.protocols.upload import PREFIX as UPLOAD_PREFIX
 from vcl_fake.protocols.upload import UploadProtocol
 
@@ -27,6 +29,7 @@ class Application:
         self.api = ApiProtocol(dispatcher)
         self.upload = UploadProtocol(dispatcher)
         self.jsonrpc = JsonRpcProtocol(dispatcher)
+        self.rest = RestProtocol(dispatcher)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -34,6 +37,8 @@ class Application:
                 return self.jsonrpc.handle(request)
             if request.path == "/api" or request.path.startswith("/api/"):
                 return self.api.handle(request)
+            if request.path.startswith(REST_PREFIX):
+                return self.rest.handle(request)
             if request.path.startswith(UPLOAD_PREFIX):
                 return self.upload.handle(request)
             return error_response(not_found(request))

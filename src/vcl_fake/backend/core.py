@@ -17,7 +17,7 @@ from vcl_fake.backend.ids import IdSource
 from vcl_fake.backend.inventory import Inventory
 from vcl_fake.backend.sessions import UpdateSessions
 from vcl_fake.clock import Clock
-from vcl_fake.contract.operations import TABLE
+from vcl_fake.contract.operations import PROBE_OPERATION, TABLE
 
 
 class Backend:
@@ -43,7 +43,7 @@ class Backend:
         )
         self.files = SessionFiles(self.sessions, f"https://{host}:443", keep_content=keep_content)
         self.handlers: dict[str, Callable[..., Any]] = {}
-        for alias, op in TABLE.items():
+        for alias, op in [*TABLE.items(), (PROBE_OPERATION.alias, PROBE_OPERATION)]:
             if op.service == "com.vmware.cis.session":
                 continue  # served by the dispatcher's authentication step
             for owner in (self.sessions, self.files, self.inventory):

@@ -571,6 +571,31 @@ class SessionFiles(Content):
                 self._roots[pem] = load_certificates(pem)
         return [c for pem in self.trusted for c in self._roots[pem]]
 
+    def file_probe(self, source_endpoint: dict[str, Any]) -> dict[str, Any]:
+        """govc's probe: can the server reach the source, and does its certificate pass?"""
+        uri = source_endpoint["uri"]
+        result: dict[str, Any] = {"status": "SUCCESS", "error_messages": []}
+        if urlsplit(uri).scheme.lower() not in SCHEMES:
+            return {
+                **result,
+                "status": "INVALID_URL",
+                "error_messages": [message(M.URI_SCHEME_UNSUPPORTED, uri)],
+            }
+        source = self.sources.get(uri)
+        if source is None:
+            return {**result, "status": "INVALID_URL", "error_messages": [unknown_source(uri)]}
+        if source.certificate is not None:
+            from vcl_fake.backend.sources import load_certificates, thumbprint
+
+            leaf_pem = source.certificate
+            result["ssl_thumbprint"] = thumbprint(load_certificates(leaf_pem)[0])
+            failure = check_tls(source, source_endpoint, self.trusted, self.sessions.clock.now())
+            if failure is not None:
+                result.update(
+                    status="CERTIFICATE_ERROR", ssl_certificate=leaf_pem, error_messages=[failure]
+                )
+        return result
+
     def _file(self, session: UpdateSession, name: str) -> SessionFile:
         found = session.files.get(name)
         if found is None:

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from vcl_fake import messages as M
 from vcl_fake.contract._generated import OPERATIONS
-from vcl_fake.contract.types import Struct, VType, build, invalid
+from vcl_fake.contract.types import Dynamic, Struct, VType, build, invalid, struct
 
 SERVICE_ALIASES: dict[str, str] = {
     "com.vmware.cis.session": "session",
@@ -34,6 +34,8 @@ OPERATION_ALIASES: dict[tuple[str, str], str] = {
 }
 #: The data plane is not a vAPI operation, but the journal and scenarios name it too.
 UPLOAD = "upload"
+#: govc's undocumented ``/rest`` probe of a PULL source (not in the bindings).
+PROBE = "file.probe"
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,22 @@ class Route:
 
 
 @dataclass(frozen=True)
+class LegacyRoute:
+    """A legacy ``/rest`` route, derived by vAPI's REST v1 rules (see :func:`legacy_route`)."""
+
+    method: str
+    base: str  # /rest/com/vmware/content/library/item/update-session
+    id_param: str | None  # carried as /id:{value}
+    action: str | None  # ~action=...
+    query: tuple[str, ...]  # parameters carried in the query string (GET)
+
+    @property
+    def template(self) -> str:
+        path = self.base + (f"/id:{{{self.id_param}}}" if self.id_param else "")
+        return path + (f"?~action={self.action}" if self.action else "")
+
+
+@dataclass(frozen=True)
 class Operation:
     service: str
     name: str
@@ -97,7 +115,8 @@ class Operation:
     params: Mapping[str, VType]
     output: VType
     errors: frozenset[str]
-    api: Route
+    api: Route | None  # None: not served over /api (govc's probe)
+    rest: LegacyRoute
     success_status: int = field(default=200)
 
     @property
@@ -127,6 +146,30 @@ class Operation:
         return out
 
 
+def legacy_route(service: str, name: str, params: Mapping[str, VType]) -> LegacyRoute:
+    """vAPI REST v1: create is POST on the collection; get, update and delete act on
+    ``/id:{id}`` (GET, PATCH, DELETE); list is GET with its parameters in the query; every
+    other operation, and a get with more than the id, is ``POST ...?~action=name``. The other
+    parameters travel in a JSON body, each wrapped by its name."""
+    base = "/rest/" + service.replace(".", "/").replace("_", "-")
+    required_ids = [p for p, t in params.items() if t.describe() == "id"]
+    id_param = required_ids[0] if required_ids and name != "create" and name != "list" else None
+    others = [p for p in params if p != id_param]
+    if name == "create":
+        return LegacyRoute("POST", base, None, None, ())
+    if name == "list":
+        return LegacyRoute("GET", base, None, None, tuple(params))
+    if name == "get" and not others:
+        return LegacyRoute(
+            "GET" if id_param else "POST", base, id_param, None if id_param else "get", ()
+        )
+    if name == "update":
+        return LegacyRoute("PATCH", base, id_param, None, ())
+    if name == "delete":
+        return LegacyRoute("DELETE", base, id_param, None, ())
+    return LegacyRoute("POST", base, id_param, name.replace("_", "-"), ())
+
+
 def _success_status(name: str, output: VType) -> int:
     if name == "create":
         return 201
@@ -139,14 +182,16 @@ def _build() -> dict[str, Operation]:
         service, name = spec["service"], spec["operation"]
         alias = SERVICE_ALIASES[service] + "." + OPERATION_ALIASES.get((service, name), name)
         output = build(spec["output"])
+        params = {p: build(t) for p, t in spec["input"]}
         table[alias] = Operation(
             service=service,
             name=name,
             alias=alias,
-            params={p: build(t) for p, t in spec["input"]},
+            params=params,
             output=output,
             errors=frozenset(spec["errors"]),
             api=Route.from_rest(spec["rest"]),
+            rest=legacy_route(service, name, params),
             success_status=_success_status(name, output),
         )
     return table
@@ -154,10 +199,23 @@ def _build() -> dict[str, Operation]:
 
 #: alias -> Operation, in contract order.
 TABLE: dict[str, Operation] = _build()
+#: govc's probe: ``POST /rest/.../updatesession/file?~action=probe`` {"source_endpoint": ...}.
+PROBE_OPERATION = Operation(
+    service="com.vmware.content.library.item.updatesession.file",
+    name="probe",
+    alias=PROBE,
+    params={"source_endpoint": struct("com.vmware.content.library.item.transfer_endpoint")},
+    output=Dynamic(),
+    errors=frozenset(),
+    api=None,
+    rest=LegacyRoute(
+        "POST", "/rest/com/vmware/content/library/item/updatesession/file", None, "probe", ()
+    ),
+)
 #: (service id, operation id) -> Operation.
 BY_ID: dict[tuple[str, str], Operation] = {(op.service, op.name): op for op in TABLE.values()}
 #: Every name a scenario or the journal may use.
-NAMES: tuple[str, ...] = (*TABLE, UPLOAD)
+NAMES: tuple[str, ...] = (*TABLE, PROBE, UPLOAD)
 
 
 def operations() -> Iterator[Operation]:

@@ -41,7 +41,8 @@ class ApiProtocol:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.routes: list[tuple[Route, Operation]] = sorted(
-            ((op.api, op) for op in operations()), key=lambda ro: -len(ro[0].dispatch)
+            ((op.api, op) for op in operations() if op.api is not None),
+            key=lambda ro: -len(ro[0].dispatch),
         )
 
     def handle(self, request: Request) -> Response:
@@ -99,6 +100,7 @@ class ApiProtocol:
         self, request: Request, op: Operation, path_params: dict[str, str]
     ) -> Invocation:
         route = op.api
+        assert route is not None
         raw: dict[str, Any] = dict(path_params)
         for qname, param in route.query.items():
             if qname in request.query:

@@ -1,0 +1,117 @@
+"""The legacy ``/rest`` protocol (vSphere 6.5 to 7.0; govc and older scripts still use it).
+
+Routes come from each operation's :class:`~vcl_fake.contract.operations.LegacyRoute`:
+``/rest/com/vmware/content/library/item/update-session/id:{id}?~action=complete``. Request
+bodies wrap every parameter by its name (``{"create_spec": {...}}``); results are
+``{"value": ...}`` (a void operation answers 200 with no body); errors are
+``{"type": "com.vmware.vapi.std.errors.not_found", "value": {"error_type", "messages"}}``
+with vAPI's status for the error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from vcl_fake import messages as M
+from vcl_fake.contract.operations import PROBE_OPERATION, LegacyRoute, Operation, operations
+from vcl_fake.contract.types import mismatch
+from vcl_fake.dispatcher import Dispatcher, Invocation
+from vcl_fake.errors import VapiError, message
+from vcl_fake.protocols.api import SESSION_HEADER, ApiProtocol, basic_credentials
+from vcl_fake.protocols.http import Request, Response, Scripted
+
+PROTOCOL = "rest"
+PREFIX = "/rest/"
+
+
+def error_response(error: VapiError) -> Response:
+    headers = {}
+    if error.error_type == "UNAUTHENTICATED" and error.challenge:
+        headers["WWW-Authenticate"] = error.challenge
+    return Response.json(
+        error.http_status, {"type": error.name, "value": error.to_value()}, headers
+    )
+
+
+class RestProtocol:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.routes: list[tuple[LegacyRoute, Operation]] = [
+            (op.rest, op) for op in (*operations(), PROBE_OPERATION)
+        ]
+
+    def handle(self, request: Request) -> Response:
+        try:
+            op, id_value = self.route(request)
+            inv = self.invocation(request, op, id_value)
+            result = self.dispatcher.dispatch(inv)
+        except VapiError as exc:
+            return error_response(exc)
+        except Scripted as scripted:
+            if scripted.fault == "truncated_body":
+                scripted.response = self.render(op, scripted.value)
+            raise
+        return self.render(op, result)
+
+    @staticmethod
+    def render(op: Operation, result: Any) -> Response:
+        if op.output.describe() == "void":
+            return Response(200, {}, b"")
+        return Response.json(200, {"value": op.output.encode(result)})
+
+    def route(self, request: Request) -> tuple[Operation, str | None]:
+        path = request.path.rstrip("/")
+        base, id_value = path, None
+        head, sep, tail = path.rpartition("/id:")
+        if sep:
+            base, id_value = head, unquote(tail)
+        action = request.query.get("~action")
+        methods = set()
+        for route, op in self.routes:
+            if route.base != base or (route.id_param is not None) != (id_value is not None):
+                continue
+            methods.add(route.method)
+            if route.method == request.method and route.action == action:
+                return op, id_value
+        if methods and action is None:
+            allowed = ", ".join(sorted(methods))
+            raise VapiError(
+                "OPERATION_NOT_FOUND",
+                message(M.METHOD_NOT_ALLOWED, request.method, request.path, allowed),
+            )
+        raise VapiError(
+            "OPERATION_NOT_FOUND", message(M.OPERATION_NOT_FOUND, request.method, request.path)
+        )
+
+    def invocation(self, request: Request, op: Operation, id_value: str | None) -> Invocation:
+        route = op.rest
+        raw: dict[str, Any] = {}
+        if route.id_param is not None:
+            raw[route.id_param] = id_value
+        for name in route.query:
+            if name in request.query:
+                raw[name] = request.query[name]
+        text = frozenset(raw)
+        bad_input = None
+        try:
+            body = ApiProtocol.json_body(request)
+            if body is not None:
+                if not isinstance(body, dict):
+                    raise mismatch("request body", "object", body)
+                raw.update(body)
+        except VapiError as exc:
+            bad_input = exc
+        user = password = None
+        if op.alias == "session.login":
+            user, password = basic_credentials(request)
+        return Invocation(
+            PROTOCOL,
+            op,
+            raw,
+            text,
+            token=request.headers.get(SESSION_HEADER),
+            user=user,
+            password=password,
+            bad_input=bad_input,
+        )
