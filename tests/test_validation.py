@@ -90,7 +90,6 @@ def test_huge_integer_is_rejected(api, item):
         ("GET", "/api/nothing/here"),
         ("GET", "/api"),
         ("GET", "/"),
-        ("GET", "/rest/unknown"),
         ("POST", "/api/content/library/item/update-session/a:b?action=explode"),
         ("PUT", "/api/content/library/item/update-session/a:b"),
         ("GET", "/api/content/library/item/update-session/a:b/nonsense"),

@@ -67,6 +67,7 @@ class Library:
             "version": str(self.version),
             "server_guid": self.server_guid,
             "state_info": {"state": "ACTIVE"},
+            "configuration_info": {"apply_library_usage_to_items": False},
         }
 
 

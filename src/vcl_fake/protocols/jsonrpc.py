@@ -55,8 +55,10 @@ class JsonRpcProtocol:
     def handle(self, request: Request) -> Response:
         request_id: Any = None
         try:
-            envelope = self._envelope(request)
-            request_id = envelope.get("id")
+            envelope = self._parse(request)
+            if isinstance(envelope, dict) and isinstance(envelope.get("id"), (str, int)):
+                request_id = envelope["id"]
+            self._check(envelope)
             op, inv = self._invocation(envelope)
         except RpcError as exc:
             return self._rpc_error(request_id, exc)
@@ -75,18 +77,20 @@ class JsonRpcProtocol:
         return self._answer(request_id, {"output": op.output.to_rpc(result)})
 
     @staticmethod
-    def _envelope(request: Request) -> dict[str, Any]:
+    def _parse(request: Request) -> Any:
         try:
-            envelope = json.loads(request.read())
+            return json.loads(request.read())
         except (UnicodeDecodeError, ValueError) as exc:
             raise RpcError(-32700, str(exc)) from None
+
+    @staticmethod
+    def _check(envelope: Any) -> None:
         if not isinstance(envelope, dict) or envelope.get("jsonrpc") != "2.0":
             raise RpcError(-32600, 'expected a JSON-RPC 2.0 request object ("jsonrpc": "2.0")')
         if envelope.get("method") != "invoke":
             raise RpcError(-32601, f"method {envelope.get('method')!r}: only 'invoke' is served")
         if "id" in envelope and not isinstance(envelope["id"], (str, int, type(None))):
             raise RpcError(-32600, "id must be a string, a number or null")
-        return envelope
 
     def _invocation(self, envelope: dict[str, Any]) -> tuple[Operation, Invocation]:
         params = envelope.get("params")

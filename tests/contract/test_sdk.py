@@ -1,0 +1,278 @@
+"""The official Python SDK (create_vsphere_client, JSON-RPC) driving the fake end to end.
+
+Every answer the fake gives in this module, on every protocol, is checked against the
+official bindings' converters as it passes (see bindings.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+from com.vmware.content.library.item.updatesession_client import File as SessionFile
+from com.vmware.content.library.item.updatesession_client import WarningBehavior, WarningType
+from com.vmware.content.library.item_client import UpdateSessionModel
+from com.vmware.content.library_client import ItemModel, StorageBacking
+from com.vmware.content_client import LibraryModel
+from com.vmware.vapi.std.errors_client import (
+    InvalidArgument,
+    InvalidElementType,
+    NotAllowedInCurrentState,
+    NotFound,
+    ResourceBusy,
+    Unauthenticated,
+)
+from vmware.vapi.vsphere.client import create_vsphere_client
+
+from tests.contract.bindings import check_api, check_jsonrpc
+from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.contract.operations import BY_ID
+from vcl_fake.packages import signed_ovf, signing_certificate
+from vcl_fake.protocols.http import Request, Response
+
+USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
+
+
+class Checked:
+    """Wraps the fake's HTTP entry point: every answer is checked against the contract."""
+
+    def __init__(self, vc: FakeVCenter) -> None:
+        self.vc = vc
+        self.inner = vc._adapter.handle
+        self.seen: list[str] = []
+        vc._adapter.handle = self
+
+    def __call__(self, request: Request) -> Response:
+        if (
+            request.path.startswith("/api")
+            and request.method == "POST"
+            and request.path.rstrip("/") == "/api"
+        ):
+            body = request.read()
+            envelope = json.loads(body)
+            request.body = body
+            response = self.inner(request)
+            params = envelope["params"]
+            op = BY_ID[(params["serviceId"], params["operationId"])]
+            check_jsonrpc(op.alias, response.body, envelope["id"])
+            self.seen.append(f"jsonrpc {op.alias}")
+            return response
+        response = self.inner(request)
+        if request.path.startswith("/api/"):
+            op, _ = self.vc.app.api.route(request)
+            check_api(op.alias, response.status, response.body)
+            self.seen.append(f"api {op.alias}")
+        return response
+
+
+@pytest.fixture
+def vc():
+    with FakeVCenter(clock=ManualClock(), seed=3) as fake:
+        Checked(fake)
+        yield fake
+
+
+@pytest.fixture
+def client(vc):
+    return create_vsphere_client(
+        server=vc.host, username=USER, password=PASSWORD, session=requests.Session()
+    )
+
+
+@pytest.fixture
+def item(vc):
+    return vc.create_item(vc.create_library("templates"), "photon-5")
+
+
+def test_login_goes_through_json_rpc(vc, client):
+    assert [c.operation for c in vc.calls] == ["session.login"]
+    assert vc.calls[0].protocol == "jsonrpc"
+    assert vc._adapter.handle.seen == ["jsonrpc session.login"]
+
+
+def test_libraries_and_items(vc, client):
+    backing = StorageBacking(type=StorageBacking.Type.DATASTORE, datastore_id="datastore-12")
+    library_id = client.content.LocalLibrary.create(
+        LibraryModel(name="isos", storage_backings=[backing])
+    )
+    library = client.content.Library.get(library_id)
+    assert (library.name, library.type, library.storage_backings[0].datastore_id) == (
+        "isos",
+        LibraryModel.LibraryType.LOCAL,
+        "datastore-12",
+    )
+    assert client.content.Library.list() == [library_id]
+    assert client.content.LocalLibrary.list() == [library_id]
+    item_id = client.content.library.Item.create(
+        ItemModel(library_id=library_id, name="win", type="iso")
+    )
+    item = client.content.library.Item.get(item_id)
+    assert (item.name, item.content_version, item.size, item.cached) == ("win", "1", 0, False)
+    assert client.content.library.Item.list(library_id) == [item_id]
+    client.content.library.Item.delete(item_id)
+    client.content.LocalLibrary.delete(library_id)
+    assert client.content.Library.list() == []
+
+
+def upload(client: Any, session_id: str, package: dict[str, bytes]) -> None:
+    files = client.content.library.item.updatesession.File
+    for name in sorted(
+        package, key=lambda n: (not n.endswith((".mf", ".cert")), not n.endswith(".ovf"), n)
+    ):
+        info = files.add(
+            session_id,
+            SessionFile.AddSpec(
+                name=name, source_type=SessionFile.SourceType.PUSH, size=len(package[name])
+            ),
+        )
+        assert info.status == "WAITING_FOR_TRANSFER"
+        response = requests.post(
+            info.upload_endpoint.uri, data=package[name], headers={"Content-Type": "text/ovf"}
+        )
+        assert response.status_code == 200
+
+
+def test_whole_signed_ovf_upload_like_the_vmware_sample(vc, client, item):
+    """create -> add/upload -> poll preview -> PATCH to ignore -> validate -> complete -> poll."""
+    sessions = client.content.library.item.UpdateSession
+    files = client.content.library.item.updatesession.File
+    signer = signing_certificate("CN=SDK Signer")
+    package = signed_ovf("photon", {"photon-disk1.vmdk": b"\x07" * 4096}, signer)
+    session_id = sessions.create(
+        UpdateSessionModel(library_item_id=item),
+        client_token="2a4d1c5e-1111-4c1e-9a55-cafe00000001",
+    )
+    upload(client, session_id, package)
+    preview = sessions.get(session_id).preview_info
+    assert preview.state == "AVAILABLE"
+    assert preview.certificate_info.self_signed is True
+    assert preview.certificate_info.subject == "CN=SDK Signer"
+    assert [w.type for w in preview.warnings] == [
+        WarningType.SELF_SIGNED_CERTIFICATE,
+        WarningType.UNTRUSTED_CERTIFICATE,
+    ]
+    behavior = [WarningBehavior(type=w.type, ignored=True) for w in preview.warnings]
+    sessions.update(session_id, UpdateSessionModel(warning_behavior=behavior))
+    assert all(w.ignored for w in sessions.get(session_id).preview_info.warnings)
+    result = files.validate(session_id)
+    assert (result.has_errors, result.missing_files, result.invalid_files) == (False, set(), [])
+    listed = {f.name: f for f in files.list(session_id)}
+    assert listed["photon.cert"].keep_in_storage is False
+    sessions.complete(session_id)
+    done = sessions.get(session_id)
+    assert (done.state, done.preview_info) == (UpdateSessionModel.State.DONE, None)
+    assert client.content.library.Item.get(item).content_version == "2"
+    item_files = client.content.library.item.File.list(item)
+    assert sorted(f.name for f in item_files) == ["photon-disk1.vmdk", "photon.ovf"]
+    assert client.content.library.item.File.get(item, "photon-disk1.vmdk").size == 4096
+    sessions.delete(session_id)
+    assert sessions.list(library_item_id=item) == []
+
+
+def test_pull_and_keep_alive(vc, client, item):
+    vc.add_source("https://depot.example.org/a.iso", b"a" * 10_000, rate=1000)
+    sessions = client.content.library.item.UpdateSession
+    files = client.content.library.item.updatesession.File
+    session_id = sessions.create(UpdateSessionModel(library_item_id=item))
+    spec = SessionFile.AddSpec(
+        name="a.iso",
+        source_type=SessionFile.SourceType.PULL,
+        source_endpoint=__import__(
+            "com.vmware.content.library.item_client", fromlist=["TransferEndpoint"]
+        ).TransferEndpoint(uri="https://depot.example.org/a.iso"),
+    )
+    assert files.add(session_id, spec).status == "TRANSFERRING"
+    vc.clock.advance(4)
+    assert files.get(session_id, "a.iso").bytes_transferred == 4000
+    sessions.keep_alive(session_id, client_progress=40)
+    assert sessions.get(session_id).client_progress == 40
+    sessions.complete(session_id)
+    vc.clock.advance(10)
+    assert sessions.get(session_id).state == "DONE"
+
+
+def test_expiry_over_the_sdk(vc, client, item):
+    sessions = client.content.library.item.UpdateSession
+    session_id = sessions.create(UpdateSessionModel(library_item_id=item))
+    vc.clock.advance(301)
+    with pytest.raises(NotFound) as caught:
+        sessions.get(session_id)
+    assert caught.value.messages[0].id == "com.vmware.vdcs.cls-main.update_session_not_found"
+
+
+def test_documented_errors_raise_the_sdk_classes(vc, client, item):
+    sessions = client.content.library.item.UpdateSession
+    files = client.content.library.item.updatesession.File
+    with pytest.raises(NotFound):
+        sessions.get("nope:nope")
+    session_id = sessions.create(UpdateSessionModel(library_item_id=item))
+    with pytest.raises(ResourceBusy):
+        sessions.create(UpdateSessionModel(library_item_id=item))
+    with pytest.raises(InvalidArgument):
+        sessions.create(UpdateSessionModel(library_item_id=item), client_token="not-a-uuid")
+    with pytest.raises(InvalidArgument):
+        sessions.keep_alive(session_id, client_progress=101)
+    with pytest.raises(InvalidArgument):
+        files.get(session_id, "ghost.iso")
+    with pytest.raises(NotAllowedInCurrentState):
+        sessions.delete(session_id)
+    files.add(
+        session_id, SessionFile.AddSpec(name="x.iso", source_type=SessionFile.SourceType.PUSH)
+    )
+    with pytest.raises(NotAllowedInCurrentState) as caught:
+        sessions.complete(session_id)
+    assert caught.value.messages[0].args == ["x.iso", "WAITING_FOR_TRANSFER"]
+    sessions.fail(session_id, "giving up")
+    with pytest.raises(NotAllowedInCurrentState):
+        files.validate(session_id)
+    subscribed = vc.create_item(vc.create_library("mirror", type="SUBSCRIBED"), "copy")
+    with pytest.raises(InvalidElementType):
+        sessions.create(UpdateSessionModel(library_item_id=subscribed))
+    with pytest.raises(NotFound):
+        client.content.library.Item.get("ghost")
+
+
+def test_wrong_password_raises_unauthenticated(vc):
+    with pytest.raises(Unauthenticated):
+        create_vsphere_client(
+            server=vc.host, username=USER, password="wrong", session=requests.Session()
+        )
+
+
+def test_an_expired_login_raises_unauthenticated(vc, client, item):
+    vc.backend.auth.expire_all()
+    with pytest.raises(Unauthenticated):
+        client.content.library.item.UpdateSession.list()
+
+
+def test_scenario_faults_reach_the_sdk(vc, client, item):
+    vc.load_scenario(
+        {
+            "version": 1,
+            "name": "sdk",
+            "rules": [
+                {
+                    "match": {"operation": "update_session.get", "protocol": "jsonrpc"},
+                    "when": {"nth": 1},
+                    "then": {"error": {"type": "SERVICE_UNAVAILABLE"}},
+                },
+                {
+                    "match": {"operation": "update_session.get"},
+                    "when": {"nth": 2},
+                    "then": {"fault": "connection_error"},
+                },
+            ],
+        }
+    )
+    from com.vmware.vapi.std.errors_client import ServiceUnavailable
+
+    session_id = client.content.library.item.UpdateSession.create(
+        UpdateSessionModel(library_item_id=item)
+    )
+    with pytest.raises(ServiceUnavailable):
+        client.content.library.item.UpdateSession.get(session_id)
+    with pytest.raises(requests.ConnectionError):
+        client.content.library.item.UpdateSession.get(session_id)
+    assert client.content.library.item.UpdateSession.get(session_id).state == "ACTIVE"
