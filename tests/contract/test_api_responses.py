@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contract.test_sdk import Checked
+from contract.test_sdk import Checked
 from vcl_fake import FakeVCenter
 from vcl_fake.cli import bundled_scenarios
 from vcl_fake.demo import run

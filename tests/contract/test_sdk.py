@@ -26,7 +26,7 @@ from com.vmware.vapi.std.errors_client import (
 )
 from vmware.vapi.vsphere.client import create_vsphere_client
 
-from tests.contract.bindings import check_api, check_jsonrpc
+from contract.bindings import check_api, check_jsonrpc
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.contract.operations import BY_ID
 from vcl_fake.packages import signed_ovf, signing_certificate
