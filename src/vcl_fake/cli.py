@@ -45,7 +45,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = actions.add_parser("check", help="check scenario files; non-zero exit on problems")
     check.add_argument("files", nargs="+")
     actions.add_parser("list", help="list the bundled scenarios")
+    contract = commands.add_parser("contract", help="the API contract")
+    contract_actions = contract.add_subparsers(dest="contract_action", required=True)
+    recorded = contract_actions.add_parser(
+        "check", help="check recorded exchanges (HAR, vcrpy cassettes) against the contract"
+    )
+    recorded.add_argument("files", nargs="+")
+    contract_actions.add_parser("coverage", help="print the coverage table (markdown)")
     args = parser.parse_args(argv)
+
+    if args.command == "contract":
+        return contract_command(args)
 
     if args.command == "demo":
         from vcl_fake.demo import run_demo
@@ -63,6 +73,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:38} {read(path).description.strip().splitlines()[0]}")
         return 0
     return check_files(args.files)
+
+
+def contract_command(args: argparse.Namespace) -> int:
+    if args.contract_action == "coverage":
+        from vcl_fake.contract.coverage import markdown
+
+        print(markdown(), end="")
+        return 0
+    from vcl_fake.contract.check import check_file
+
+    total = 0
+    for name in args.files:
+        try:
+            violations = check_file(Path(name))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"{name}: cannot read the recording: {exc}", file=sys.stderr)
+            total += 1
+            continue
+        for violation in violations:
+            print(violation)
+        total += len(violations)
+        if not violations:
+            print(f"{name}: every exchange keeps the contract")
+    return 1 if total else 0
 
 
 def check_files(files: Sequence[str]) -> int:

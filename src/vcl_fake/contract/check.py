@@ -1,0 +1,312 @@
+"""Offline contract checks of recorded HTTP exchanges (``vcl-fake contract check FILE``).
+
+Reads HAR files and vcrpy / pytest-recording cassettes, and checks every exchange with the
+vSphere API against the operation table: the request must name a known operation with input
+the contract accepts; a success must carry the documented status and a result of the declared
+type (with every field documented as always present in get/list results); an error must be a
+vAPI error body of a type the operation declares (or one any operation may raise), with
+vAPI's status for it. Exchanges with other hosts' paths are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from vcl_fake.contract.operations import BY_ID, PROBE_OPERATION, Operation
+from vcl_fake.contract.types import Struct, VType, struct, unwrap_structure
+from vcl_fake.errors import ERROR_TYPES, VapiError, canonical_name
+from vcl_fake.protocols.http import Headers, Request
+
+#: Errors any operation may raise, declared or not (authentication, availability, bugs).
+UNDECLARED_OK = frozenset(
+    canonical_name(t)
+    for t in (
+        "UNAUTHENTICATED",
+        "UNAUTHORIZED",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL_SERVER_ERROR",
+        "TIMED_OUT",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    response_body: bytes
+
+    @property
+    def line(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    source: str
+    index: int
+    exchange: Exchange
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}#{self.index}: {self.exchange.line} -> {self.exchange.status}"
+        return f"{where}: {self.message}"
+
+
+def _bytes(value: Any) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
+def load(path: Path) -> list[Exchange]:
+    """Exchanges from a HAR file (JSON) or a vcrpy cassette (YAML or JSON)."""
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    if isinstance(data, dict) and "log" in data:
+        return [_har(entry) for entry in data["log"].get("entries", [])]
+    if isinstance(data, dict) and "interactions" in data:
+        return [_vcr(interaction) for interaction in data["interactions"]]
+    raise ValueError(f"{path}: neither a HAR file nor a vcrpy cassette")
+
+
+def _har(entry: dict[str, Any]) -> Exchange:
+    request, response = entry["request"], entry["response"]
+    headers = {h["name"]: h["value"] for h in request.get("headers", [])}
+    content = response.get("content", {})
+    body = content.get("text", "")
+    if content.get("encoding") == "base64":
+        import base64
+
+        body = base64.b64decode(body)
+    return Exchange(
+        request["method"].upper(),
+        request["url"],
+        headers,
+        _bytes(request.get("postData", {}).get("text")),
+        int(response["status"]),
+        _bytes(body),
+    )
+
+
+def _vcr(interaction: dict[str, Any]) -> Exchange:
+    request, response = interaction["request"], interaction["response"]
+    headers = {
+        k: v[0] if isinstance(v, list) else v for k, v in (request.get("headers") or {}).items()
+    }
+    body = response.get("body") or {}
+    return Exchange(
+        request["method"].upper(),
+        request["uri"],
+        headers,
+        _bytes(request.get("body")),
+        int(response["status"]["code"]),
+        _bytes(body.get("string") if isinstance(body, dict) else body),
+    )
+
+
+def check(exchange: Exchange) -> Iterator[str]:
+    """What in one exchange breaks the contract."""
+    from vcl_fake.protocols.jsonrpc import is_jsonrpc
+
+    request = Request(
+        exchange.method, exchange.url, Headers(exchange.request_headers), exchange.request_body
+    )
+    path = urlsplit(exchange.url).path
+    if is_jsonrpc(request):
+        yield from _check_jsonrpc(request, exchange)
+    elif path.startswith("/api/"):
+        yield from _check_api(request, exchange)
+    elif path.startswith("/rest/"):
+        yield from _check_rest(request, exchange)
+
+
+def _input(
+    op: Operation, raw: dict[str, Any], text: frozenset[str], bad: VapiError | None
+) -> Iterator[str]:
+    if bad is not None:
+        yield f"request: {bad}"
+        return
+    if op.alias == "session.login":
+        return
+    try:
+        op.decode_input(raw, text)
+    except VapiError as exc:
+        yield f"request: {exc}"
+
+
+def _result(op: Operation, value: Any, where: str) -> Iterator[str]:
+    try:
+        decoded = op.output.decode(value, where)
+    except VapiError as exc:
+        yield f"response: {exc}"
+        return
+    if op.name in ("get", "list"):
+        yield from _always_present(op.output, decoded, op.name, where)
+
+
+def _always_present(vtype: VType, value: Any, operation: str, path: str) -> Iterator[str]:
+    if isinstance(vtype, Struct) and isinstance(value, dict):
+        for field, rules in vtype.usage.items():
+            if rules.get(f"result:{operation}") == "always" and value.get(field) is None:
+                yield f"response: {path}.{field} is documented as always present in {operation}"
+        for field, ftype in vtype.fields.items():
+            yield from _always_present(ftype, value.get(field), operation, f"{path}.{field}")
+        return
+    element = getattr(vtype, "element", None)
+    if element is not None and isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _always_present(element, item, operation, f"{path}[{n}]")
+    elif element is not None and value is not None:
+        yield from _always_present(element, value, operation, path)
+
+
+def _error(
+    op: Operation, error_type: Any, fields: dict[str, Any], status: int | None
+) -> Iterator[str]:
+    if error_type not in ERROR_TYPES:
+        yield f"response: {error_type!r} is not a vAPI error type"
+        return
+    name = canonical_name(error_type)
+    if name not in op.errors and name not in UNDECLARED_OK:
+        declared = ", ".join(sorted(op.errors)) or "none"
+        yield f"response: {error_type} is not an error {op.alias} declares ({declared})"
+    try:
+        struct(name).decode(fields, "error")
+    except VapiError as exc:
+        yield f"response: {exc}"
+    expected = VapiError(error_type, []).http_status
+    if status is not None and status != expected:
+        yield f"response: status {status} for {error_type}; vAPI answers {expected}"
+
+
+def _json(body: bytes) -> Any:
+    return json.loads(body) if body.strip() else None
+
+
+def _check_api(request: Request, exchange: Exchange) -> Iterator[str]:
+    from vcl_fake.protocols.api import ApiProtocol
+
+    api = ApiProtocol.__new__(ApiProtocol)
+    ApiProtocol.__init__(api, None)  # type: ignore[arg-type]  # routing needs no dispatcher
+    try:
+        op, params = api.route(request)
+        inv = api.invocation(request, op, params)
+    except VapiError as exc:
+        yield f"request: {exc}"
+        return
+    yield from _input(op, dict(inv.raw), inv.text, inv.bad_input)
+    try:
+        body = _json(exchange.response_body)
+    except ValueError:
+        yield "response: the body is not JSON"
+        return
+    if exchange.status >= 400:
+        if not isinstance(body, dict) or "error_type" not in body:
+            yield "response: an error answer without a vAPI error body"
+            return
+        yield from _error(op, body["error_type"], body, exchange.status)
+        return
+    if exchange.status != op.success_status:
+        yield f"response: status {exchange.status}; {op.alias} answers {op.success_status}"
+    if op.success_status == 204:
+        if exchange.response_body.strip():
+            yield "response: 204 with a body"
+        return
+    yield from _result(op, body, "result")
+
+
+def _check_rest(request: Request, exchange: Exchange) -> Iterator[str]:
+    from vcl_fake.protocols.rest import RestProtocol
+
+    rest = RestProtocol.__new__(RestProtocol)
+    RestProtocol.__init__(rest, None)  # type: ignore[arg-type]
+    try:
+        op, id_value = rest.route(request)
+        inv = rest.invocation(request, op, id_value)
+    except VapiError as exc:
+        yield f"request: {exc}"
+        return
+    yield from _input(op, dict(inv.raw), inv.text, inv.bad_input)
+    try:
+        body = _json(exchange.response_body)
+    except ValueError:
+        yield "response: the body is not JSON"
+        return
+    if exchange.status >= 400:
+        if not isinstance(body, dict) or set(body) != {"type", "value"}:
+            yield 'response: an error answer without a {"type", "value"} body'
+            return
+        yield from _error(op, body["value"].get("error_type"), body["value"], exchange.status)
+        return
+    if op is PROBE_OPERATION:
+        return
+    if op.output.describe() == "void":
+        return
+    if not isinstance(body, dict) or set(body) != {"value"}:
+        yield 'response: a result without its {"value": ...} wrapper'
+        return
+    yield from _result(op, body["value"], "value")
+
+
+def _check_jsonrpc(request: Request, exchange: Exchange) -> Iterator[str]:
+    try:
+        envelope = json.loads(exchange.request_body)
+        params = envelope["params"]
+        op = BY_ID[(params["serviceId"], params["operationId"])]
+    except (ValueError, KeyError, TypeError):
+        yield "request: not an invoke of an operation this contract knows"
+        return
+    try:
+        fields = unwrap_structure(params.get("input"), "operation-input", "input")
+        raw = {k: op.params[k].from_rpc(v, k) if k in op.params else v for k, v in fields.items()}
+        yield from _input(op, raw, frozenset(), None)
+    except VapiError as exc:
+        yield f"request: {exc}"
+    try:
+        answer = json.loads(exchange.response_body)
+    except ValueError:
+        yield "response: the body is not JSON"
+        return
+    if answer.get("id") != envelope.get("id") or type(answer.get("id")) is not type(
+        envelope.get("id")
+    ):
+        asked, got = envelope.get("id"), answer.get("id")
+        yield f"response: id {got!r} does not echo the request id {asked!r}"
+    result = answer.get("result")
+    if not isinstance(result, dict):
+        return  # a JSON-RPC protocol error
+    if "error" in result:
+        try:
+            ((name, wire),) = result["error"]["ERROR"].items()
+            clean = struct(name).from_rpc({"STRUCTURE": {name: wire}}, "error")
+        except (VapiError, KeyError, TypeError, ValueError) as exc:
+            yield f"response: malformed error ({exc})"
+            return
+        yield from _error(op, clean.get("error_type"), clean, None)
+        return
+    try:
+        value = op.output.from_rpc(result.get("output"), "output")
+    except VapiError as exc:
+        yield f"response: {exc}"
+        return
+    yield from _result(op, value, "output")
+
+
+def check_file(path: Path) -> list[Violation]:
+    found = []
+    for n, exchange in enumerate(load(path), 1):
+        found += [Violation(str(path), n, exchange, m) for m in check(exchange)]
+    return found

@@ -1,0 +1,30 @@
+"""The coverage table in docs/coverage.md, generated from the operation table
+(``vcl-fake contract coverage``; a test keeps the file current)."""
+
+from __future__ import annotations
+
+from vcl_fake.contract.operations import PROBE_OPERATION, operations
+
+
+def markdown() -> str:
+    lines = [
+        "# Coverage",
+        "",
+        "Generated from the operation table by `vcl-fake contract coverage`; do not edit.",
+        "Every operation is served on all three protocols: `/api` REST, legacy `/rest`, and vAPI",
+        "JSON-RPC (`POST /api`, service and operation ids as below). The PUSH data plane",
+        "(`PUT`/`POST https://{host}/cls/data/{token}/{name}`) is the scenario operation `upload`.",
+        "",
+        "| operation | service / operation id | `/api` | legacy `/rest` | declared errors |",
+        "|---|---|---|---|---|",
+    ]
+    for op in (*operations(), PROBE_OPERATION):
+        api = "—"
+        if op.api is not None:
+            query = "&".join(k if v is None else f"{k}={v}" for k, v in op.api.dispatch.items())
+            api = f"`{op.api.method} {op.api.template}{'?' + query if query else ''}`"
+        errors = ", ".join(e.rsplit(".", 1)[1] for e in sorted(op.errors)) or "—"
+        service = f"`{op.service}` / `{op.name}`" + (" (govc only)" if op.api is None else "")
+        rest = f"`{op.rest.method} {op.rest.template}`"
+        lines.append(f"| `{op.alias}` | {service} | {api} | {rest} | {errors} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,209 @@
+"""`vcl-fake contract check`: recorded exchanges (HAR, vcrpy cassettes) against the contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import Api
+
+from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.cli import main
+from vcl_fake.contract.check import Exchange, check, check_file, load
+from vcl_fake.contract.coverage import markdown
+from vcl_fake.demo import run
+from vcl_fake.protocols.http import Request, Response
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def record(flow) -> list[Exchange]:
+    """Run ``flow(vc)`` against a fake, recording every exchange."""
+    seen: list[Exchange] = []
+    with FakeVCenter(clock=ManualClock(), seed=9) as vc:
+        inner = vc._adapter.handle
+
+        def recorder(request: Request) -> Response:
+            body = request.read()
+            request.body = body
+            response = inner(request)
+            headers = {k: v for k, v in request.headers.items()}
+            seen.append(
+                Exchange(
+                    request.method,
+                    vc.url
+                    + request.path
+                    + (
+                        "?" + "&".join(f"{k}={v}" for k, v in request.query.items())
+                        if request.query
+                        else ""
+                    ),
+                    headers,
+                    body,
+                    response.status,
+                    response.body,
+                )
+            )
+            return response
+
+        vc._adapter.handle = recorder
+        flow(vc)
+    return seen
+
+
+def har(exchanges: list[Exchange]) -> dict:
+    return {
+        "log": {
+            "entries": [
+                {
+                    "request": {
+                        "method": e.method,
+                        "url": e.url,
+                        "headers": [{"name": k, "value": v} for k, v in e.request_headers.items()],
+                        "postData": {"text": e.request_body.decode(errors="replace")},
+                    },
+                    "response": {"status": e.status, "content": {"text": e.response_body.decode()}},
+                }
+                for e in exchanges
+            ]
+        }
+    }
+
+
+def demo_flow(vc):
+    run(vc, None)
+
+
+def error_flow(vc):
+    api = Api(vc)
+    item = vc.create_item(vc.create_library("l"), "i")
+    session_id = api.create_session(item)
+    api.post("/api/content/library/item/update-session", json={"library_item_id": item})  # busy
+    api.get("/api/content/library/item/update-session/nope")
+    api.action(session_id, "cancel")
+    api.get(f"/api/content/library/item/{item}/file")
+    api.request("GET", "/rest/com/vmware/content/library/item/update-session/id:nope")
+    api.request("GET", "/rest/com/vmware/content/library")
+
+
+def test_the_fakes_own_traffic_keeps_the_contract(tmp_path):
+    exchanges = record(demo_flow) + record(error_flow)
+    path = tmp_path / "traffic.har"
+    path.write_text(json.dumps(har(exchanges)))
+    assert check_file(path) == []
+    assert main(["contract", "check", str(path)]) == 0
+
+
+def test_sdk_traffic_keeps_the_contract(tmp_path):
+    pytest.importorskip("com.vmware.content_client")
+    import requests
+    from com.vmware.content.library.item_client import UpdateSessionModel
+    from vmware.vapi.vsphere.client import create_vsphere_client
+
+    def flow(vc):
+        item = vc.create_item(vc.create_library("l"), "i")
+        client = create_vsphere_client(
+            server=vc.host,
+            username="administrator@vsphere.local",
+            password="VMware1!",
+            session=requests.Session(),
+        )
+        sid = client.content.library.item.UpdateSession.create(
+            UpdateSessionModel(library_item_id=item)
+        )
+        client.content.library.item.UpdateSession.get(sid)
+        client.content.library.item.UpdateSession.complete(sid)
+        try:
+            client.content.library.item.UpdateSession.get("missing")
+        except Exception:
+            pass
+
+    exchanges = record(flow)
+    assert len(exchanges) == 5
+    assert [m for e in exchanges for m in check(e)] == []
+
+
+def tampered(exchange: Exchange, **changes) -> Exchange:
+    return Exchange(**{**exchange.__dict__, **changes})
+
+
+def test_violations_are_found():
+    exchanges = record(error_flow)
+    get_item_files = next(e for e in exchanges if e.url.endswith("/file"))
+    create = next(
+        e for e in exchanges if e.method == "POST" and e.status == 201 and "update-session" in e.url
+    )
+    busy = next(e for e in exchanges if e.status == 400)
+    listing = next(e for e in exchanges if e.url.endswith("/rest/com/vmware/content/library"))
+    cases = {
+        "status": tampered(create, status=200),
+        "missing": tampered(get_item_files, response_body=b'[{"name": "x"}]'),
+        "undeclared": tampered(
+            busy,
+            response_body=json.dumps({"error_type": "ALREADY_EXISTS", "messages": []}).encode(),
+        ),
+        "wrong status for error": tampered(busy, status=409),
+        "bad input": tampered(create, request_body=b'{"library_item_id": 7}'),
+        "unknown path": tampered(create, url=create.url + "/nonsense/here"),
+        "rest wrapper": tampered(listing, response_body=b"[]"),
+    }
+    found = {name: list(check(e)) for name, e in cases.items()}
+    assert found["status"] == ["response: status 200; update_session.create answers 201"]
+    assert found["missing"] == [
+        'response: Structure com.vmware.content.library.item.file.info is missing a field "result[0].size".'
+    ]
+    assert found["undeclared"][0].startswith(
+        "response: ALREADY_EXISTS is not an error update_session.create declares"
+    )
+    assert found["wrong status for error"] == [
+        "response: status 409 for RESOURCE_BUSY; vAPI answers 400"
+    ]
+    assert found["bad input"] == [
+        'request: Type mismatch for "create_spec.library_item_id": expected id, but got integer.'
+    ]
+    assert found["unknown path"][0].startswith("request: Not found")
+    assert found["rest wrapper"] == ['response: a result without its {"value": ...} wrapper']
+
+
+def test_vcr_cassettes_are_read(tmp_path):
+    exchanges = record(error_flow)
+    cassette = {
+        "interactions": [
+            {
+                "request": {
+                    "method": e.method,
+                    "uri": e.url,
+                    "body": e.request_body.decode() or None,
+                    "headers": {k: [v] for k, v in e.request_headers.items()},
+                },
+                "response": {
+                    "status": {"code": e.status, "message": ""},
+                    "headers": {},
+                    "body": {"string": e.response_body.decode()},
+                },
+            }
+            for e in exchanges
+        ],
+        "version": 1,
+    }
+    path = tmp_path / "cassette.yaml"
+    path.write_text(yaml.safe_dump(cassette))
+    assert [e.status for e in load(path)] == [e.status for e in exchanges]
+    assert check_file(path) == []
+    broken = yaml.safe_load(path.read_text())
+    broken["interactions"][1]["response"]["status"]["code"] = 200
+    path.write_text(yaml.safe_dump(broken))
+    assert main(["contract", "check", str(path)]) == 1
+
+
+def test_unreadable_recordings(tmp_path, capsys):
+    path = tmp_path / "x.json"
+    path.write_text("{}")
+    assert main(["contract", "check", str(path)]) == 1
+    assert "neither a HAR file nor a vcrpy cassette" in capsys.readouterr().err
+
+
+def test_coverage_doc_is_current():
+    assert (ROOT / "docs" / "coverage.md").read_text() == markdown()
