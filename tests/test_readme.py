@@ -10,11 +10,12 @@ import pytest
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_consumer_example_passes(pytester: pytest.Pytester):
+def test_readme_test_examples_pass(pytester: pytest.Pytester):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    consumer = next(b for b in blocks if "def test_" in b)
-    pytester.makepyfile(test_readme_example=consumer)
-    pytester.runpytest("--strict-markers").assert_outcomes(passed=1)
+    examples = [b for b in blocks if "def test_" in b]
+    assert len(examples) >= 2
+    pytester.makepyfile(**{f"test_readme_{n}": code for n, code in enumerate(examples)})
+    pytester.runpytest("--strict-markers").assert_outcomes(passed=len(examples))
 
 
 def test_readme_opens_with_the_two_commands():
