@@ -17,6 +17,7 @@ from com.vmware.content.library.item_client import UpdateSessionModel
 from com.vmware.content.library_client import ItemModel, StorageBacking
 from com.vmware.content_client import LibraryModel
 from com.vmware.vapi.std.errors_client import (
+    AlreadyExists,
     InvalidArgument,
     InvalidElementType,
     NotAllowedInCurrentState,
@@ -232,6 +233,11 @@ def test_documented_errors_raise_the_sdk_classes(vc, client, item):
         sessions.create(UpdateSessionModel(library_item_id=subscribed))
     with pytest.raises(NotFound):
         client.content.library.Item.get("ghost")
+    library_id = vc.backend.inventory.item(item).library_id
+    with pytest.raises(AlreadyExists):
+        client.content.library.Item.create(ItemModel(library_id=library_id, name="photon-5"))
+    with pytest.raises(InvalidArgument):
+        client.content.library.Item.create(ItemModel(library_id=library_id))  # name is required
 
 
 def test_wrong_password_raises_unauthenticated(vc):
