@@ -45,6 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = actions.add_parser("check", help="check scenario files; non-zero exit on problems")
     check.add_argument("files", nargs="+")
     actions.add_parser("list", help="list the bundled scenarios")
+    serve = commands.add_parser("serve", help="serve a fake over HTTP(S) for any client")
+    serve.add_argument(
+        "--bind", default="127.0.0.1", help="address to listen on (default: loopback)"
+    )
+    serve.add_argument("--port", type=int, default=8443, help="0 picks a free port")
+    serve.add_argument("--tls", dest="tls", action="store_true", default=True)
+    serve.add_argument("--no-tls", dest="tls", action="store_false")
+    serve.add_argument("--cert", help="PEM certificate (chain) to serve; default: generated")
+    serve.add_argument("--key", help="PEM private key of --cert")
+    serve.add_argument("--scenario", help="a scenario file, or a bundled scenario's name")
+    serve.add_argument("--seed", type=int)
+    serve.add_argument("--session-timeout", type=float, default=300, metavar="SECONDS")
+    serve.add_argument("--host-name", default="vcenter.example.com", help=argparse.SUPPRESS)
     contract = commands.add_parser("contract", help="the API contract")
     contract_actions = contract.add_subparsers(dest="contract_action", required=True)
     recorded = contract_actions.add_parser(
@@ -56,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "contract":
         return contract_command(args)
+    if args.command == "serve":
+        return serve_command(args)
 
     if args.command == "demo":
         from vcl_fake.demo import run_demo
@@ -73,6 +88,61 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:38} {read(path).description.strip().splitlines()[0]}")
         return 0
     return check_files(args.files)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    import signal
+
+    from vcl_fake.fake import FakeVCenter
+    from vcl_fake.scenario import ScenarioError
+    from vcl_fake.server import CONTROL_PREFIX, FakeServer
+
+    if (args.cert is None) != (args.key is None) and args.key is not None:
+        print("vcl-fake: --key needs --cert", file=sys.stderr)
+        return 2
+    try:
+        fake = FakeVCenter(
+            args.host_name,
+            scenario=resolve(args.scenario) if args.scenario else None,
+            seed=args.seed,
+            session_timeout=args.session_timeout,
+        )
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not fake.backend.inventory.libraries:  # something to try with curl at once
+        library = fake.create_library("templates")
+        fake.create_item(library, "photon-5")
+    try:
+        server = FakeServer(fake, args.bind, args.port, tls=args.tls, cert=args.cert, key=args.key)
+    except OSError as exc:
+        print(f"vcl-fake: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    user, password = next(iter(fake.backend.auth.users.items()))
+    print(f"vcl-fake listening on {server.url}")
+    print(f"credentials: {user} / {password}")
+    if args.tls:
+        print(f"TLS certificate SHA-256 thumbprint: {server.thumbprint}")
+        if server.ca_file is not None:
+            print(f"trust it with: {server.ca_file}")
+    for lib in fake.backend.inventory.libraries.values():
+        print(f"library {lib.name}: {lib.id}")
+    for item in fake.backend.inventory.items.values():
+        print(f"item {item.name}: {item.id}")
+    print(f"control API: {server.url}{CONTROL_PREFIX} (loopback clients only)", flush=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("vcl-fake stopped", flush=True)
+    return 0
 
 
 def contract_command(args: argparse.Namespace) -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -44,6 +45,14 @@ class FakeVCenter:
         keep_content: bool = True,
         scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None = None,
     ) -> None:
+        self._options = {
+            "users": users,
+            "session_timeout": session_timeout,
+            "session_retention": session_retention,
+            "api_session_timeout": api_session_timeout,
+            "seed": seed,
+            "keep_content": keep_content,
+        }
         script = _scenario(scenario)
         if seed is None and script is not None:
             seed = script.seed
@@ -52,21 +61,24 @@ class FakeVCenter:
             clock = SystemClock() if wants_system else ManualClock(script.clock_start)
         self.host = host.lower()
         self.clock: Clock = clock
-        self.backend = Backend(
-            self.clock,
-            host=self.host,
-            keep_content=keep_content,
-            users=users,
-            session_timeout=session_timeout,
-            session_retention=session_retention,
-            api_session_timeout=api_session_timeout,
-            seed=seed,
-        )
-        self.dispatcher = Dispatcher(self.backend)
-        self.app = Application(self.dispatcher)
+        self._options["seed"] = seed
+        self._build()
         self._adapter = ResponsesAdapter(self.host, self.app.handle)
+        self.server: Any = None  # the FakeServer while serve() runs
         if script is not None:
             self.load_scenario(script)
+
+    def _build(self) -> None:
+        options = dict(self._options)
+        self.backend = Backend(self.clock, host=self.host, **options)
+        self.dispatcher = Dispatcher(self.backend)
+        self.app = Application(self.dispatcher)
+
+    def reset(self) -> None:
+        """Forget all state (libraries, items, sessions, logins, journal, scenario); the host,
+        clock, users and options stay."""
+        self._build()
+        self._adapter.handle = self.app.handle
 
     # --- activation ----------------------------------------------------------------------------
     @property
@@ -90,6 +102,21 @@ class FakeVCenter:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    @contextlib.contextmanager
+    def serve(self, bind: str = "127.0.0.1", port: int = 0, *, tls: bool = True) -> Iterator[str]:
+        """Serve this fake over a real socket while the block runs; yields the base URL
+        (``https://127.0.0.1:PORT``). The certificate is in ``vc.server.certificate_pem``."""
+        from vcl_fake.server import FakeServer
+
+        server = FakeServer(self, bind, port, tls=tls)
+        self.server = server
+        server.start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+            self.server = None
 
     def __call__(self, func: F) -> F:
         """Decorate a function (sync or async) so the fake is active while it runs."""

@@ -248,3 +248,11 @@ SCRIPTED_ERROR = ("com.vmware.vapi.std.errors.{0}", "Scripted {0} (scenario rule
 SCRIPTED_FAILURE = (CLS + "update_session_failed", "{0}")
 SCRIPTED_WARNING = (CLS + "ovf_preview_warning", "Preview warning {0} (scripted by the scenario).")
 TRANSFER_ABORTED = (CLS + "transfer_interrupted", "Transfer of {0} failed after {1} bytes: {2}")
+
+# --- server mode ------------------------------------------------------------------------------
+CONTROL_LOOPBACK_ONLY = (
+    "vcl_fake.control.loopback_only",
+    "The control API answers loopback clients only, not {0}.",
+)
+HTTP_REQUEST_REFUSED = ("vcl_fake.server.request_refused", "HTTP {0}: {1}.")
+CONTROL_BAD_REQUEST = ("vcl_fake.control.bad_request", "The control request is not valid: {0}")

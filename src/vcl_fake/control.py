@@ -1,0 +1,133 @@
+"""The control API of a served fake, under ``/_vcl_fake/`` (the moto_server pattern): tests
+drive a fake in another process. Loopback clients only; JSON in and out.
+
+- ``POST /_vcl_fake/reset``: a fresh, empty fake (same host, clock and users)
+- ``GET  /_vcl_fake/clock``: ``{"now": "2026-01-01T00:00:00.000Z"}``
+- ``POST /_vcl_fake/clock/advance``: ``{"seconds": 301}``
+- ``POST /_vcl_fake/scenario``: a scenario as YAML text, or ``{"scenario": {...}}``
+- ``GET  /_vcl_fake/expectations``: ``{"failures": [...]}`` of the loaded scenario
+- ``POST /_vcl_fake/libraries``: ``{"name", "type"?, ...}``, answers ``{"id"}``
+- ``POST /_vcl_fake/items``: ``{"library_id", "name", "type"?, "files"?}``, answers ``{"id"}``
+- ``POST /_vcl_fake/sources``: ``{"uri", "data"? (text), "size"?, "rate"?, "fail_after"?}``
+- ``POST /_vcl_fake/trust``: ``{"pem": "..."}``
+- ``GET  /_vcl_fake/calls``: the call journal
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from vcl_fake import messages as M
+from vcl_fake.contract.types import format_datetime
+from vcl_fake.errors import VapiError, message
+from vcl_fake.protocols.api import error_response
+from vcl_fake.protocols.http import Request, Response
+
+if TYPE_CHECKING:
+    from vcl_fake.fake import FakeVCenter
+
+PREFIX = "/_vcl_fake/"
+
+
+class Control:
+    def __init__(self, fake: FakeVCenter, after_reset: Callable[[], None] | None = None) -> None:
+        self.fake = fake
+        self.after_reset = after_reset
+        self.routes: dict[tuple[str, str], Callable[[Any], Any]] = {
+            ("POST", "reset"): self.reset,
+            ("GET", "clock"): self.clock,
+            ("POST", "clock/advance"): self.advance,
+            ("POST", "scenario"): self.scenario,
+            ("GET", "expectations"): self.expectations,
+            ("POST", "libraries"): self.library,
+            ("POST", "items"): self.item,
+            ("POST", "sources"): self.source,
+            ("POST", "trust"): self.trust,
+            ("GET", "calls"): self.calls,
+        }
+
+    def __call__(self, request: Request, client: str) -> Response:
+        from vcl_fake.server import is_loopback
+
+        if not is_loopback(client):
+            return error_response(
+                VapiError("UNAUTHORIZED", message(M.CONTROL_LOOPBACK_ONLY, client))
+            )
+        handler = self.routes.get((request.method, request.path[len(PREFIX) :].strip("/")))
+        if handler is None:
+            return error_response(
+                VapiError(
+                    "OPERATION_NOT_FOUND",
+                    message(M.OPERATION_NOT_FOUND, request.method, request.path),
+                )
+            )
+        try:
+            raw = request.read()
+            text = raw.decode() if raw else ""
+            body = json.loads(text) if text.strip().startswith(("{", "[")) else text
+            return Response.json(200, handler(body))
+        except VapiError as exc:
+            return error_response(exc)
+        except (ValueError, TypeError, KeyError) as exc:  # includes ScenarioError
+            return error_response(
+                VapiError("INVALID_ARGUMENT", message(M.CONTROL_BAD_REQUEST, exc))
+            )
+
+    def reset(self, _: Any) -> dict[str, Any]:
+        self.fake.reset()
+        if self.after_reset is not None:
+            self.after_reset()
+        return {"reset": True}
+
+    def clock(self, _: Any) -> dict[str, Any]:
+        return {"now": format_datetime(self.fake.clock.now())}
+
+    def advance(self, body: Any) -> dict[str, Any]:
+        self.fake.clock.advance(float(body["seconds"]))
+        return self.clock(None)
+
+    def scenario(self, body: Any) -> dict[str, Any]:
+        source = body.get("scenario", body) if isinstance(body, dict) else body
+        return {"name": self.fake.load_scenario(source).name}
+
+    def expectations(self, _: Any) -> dict[str, Any]:
+        return {"failures": self.fake.check_expectations()}
+
+    def library(self, body: Any) -> dict[str, Any]:
+        fields = dict(body)
+        return {"id": self.fake.create_library(fields.pop("name"), **fields)}
+
+    def item(self, body: Any) -> dict[str, Any]:
+        fields = dict(body)
+        return {"id": self.fake.create_item(fields.pop("library_id"), fields.pop("name"), **fields)}
+
+    def source(self, body: Any) -> dict[str, Any]:
+        fields = dict(body)
+        uri, data = fields.pop("uri"), fields.pop("data", None)
+        if data is not None:
+            self.fake.add_source(uri, data.encode(), **fields)
+        else:
+            from vcl_fake.backend.sources import make_source
+
+            source = make_source(uri, None, **fields)
+            with self.fake.backend.lock:
+                self.fake.backend.files.sources[uri] = source
+        return {"uri": uri}
+
+    def trust(self, body: Any) -> dict[str, Any]:
+        self.fake.trust(body["pem"])
+        return {"trusted": True}
+
+    def calls(self, _: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "protocol": c.protocol,
+                "operation": c.operation,
+                "outcome": c.outcome,
+                "rule": c.rule,
+                "time": format_datetime(c.time) if c.time else None,
+            }
+            for c in self.fake.calls
+        ]

@@ -1,0 +1,341 @@
+"""Server mode: the very same application over a real socket, for clients that do not use
+``requests`` (govc, curl, Ansible on other HTTP stacks, other SDKs).
+
+:class:`FakeServer` serves one :class:`~vcl_fake.fake.FakeVCenter` with a thread per
+connection (``ThreadingHTTPServer``), HTTP/1.1 keep-alive, streamed request bodies
+(Content-Length or chunked), TLS with a generated certificate unless one is given, and the
+control API under ``/_vcl_fake/`` (loopback clients only). Limits: header lines and counts
+as ``http.server`` enforces them, API bodies up to 64 MiB (uploads stream without limit), and
+a 30 s timeout for slow clients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import ipaddress
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vcl_fake.protocols.http import Headers, Request, Response, Scripted
+
+if TYPE_CHECKING:
+    from vcl_fake.fake import FakeVCenter
+
+log = logging.getLogger("vcl_fake")
+CONTROL_PREFIX = "/_vcl_fake/"
+CHUNK = 1 << 20
+SLOW_CLIENT_TIMEOUT = 30.0
+READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
+
+
+class _Body:
+    """The request body as a stream of chunks; knows whether it was read to the end."""
+
+    def __init__(self, rfile: Any, headers: Any) -> None:
+        self.rfile = rfile
+        self.chunked = "chunked" in headers.get("Transfer-Encoding", "").lower()
+        self.remaining = int(headers.get("Content-Length") or 0)
+        self.done = not self.chunked and self.remaining == 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.chunked:
+            yield from self._chunked()
+            return
+        while self.remaining > 0:
+            data = self.rfile.read(min(CHUNK, self.remaining))
+            if not data:
+                raise ConnectionError("the client closed the connection mid-body")
+            self.remaining -= len(data)
+            yield data
+        self.done = True
+
+    def _chunked(self) -> Iterator[bytes]:
+        while True:
+            line = self.rfile.readline(1024)
+            if not line:
+                raise ConnectionError("the client closed the connection mid-body")
+            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                self.done = True
+                return
+            left = size
+            while left > 0:
+                data = self.rfile.read(min(CHUNK, left))
+                if not data:
+                    raise ConnectionError("the client closed the connection mid-body")
+                left -= len(data)
+                yield data
+            self.rfile.readline(1024)  # the CRLF after the chunk
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "vcl-fake"
+    sys_version = ""
+    timeout = SLOW_CLIENT_TIMEOUT
+    server: _Server
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Malformed requests (bad request line, header limits) get a vAPI JSON error too."""
+        import json
+
+        from vcl_fake import messages as M
+        from vcl_fake.errors import VapiError
+        from vcl_fake.errors import message as text
+
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # always answer with a status line
+        self.close_connection = True
+        error = VapiError("INVALID_REQUEST", text(M.HTTP_REQUEST_REFUSED, code, message or ""))
+        body = json.dumps(error.to_value()).encode()
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    def _serve(self) -> None:
+        fake = self.server.fake
+        body = _Body(self.rfile, self.headers)
+        request = Request(
+            self.command, self.server.base_url + self.path, Headers(self.headers.items()), body
+        )
+        try:
+            if request.path.startswith(CONTROL_PREFIX):
+                response = self.server.control(request, self.client_address[0])
+            else:
+                response = fake.app.handle(request)
+        except Scripted as scripted:
+            self._fault(scripted)
+            return
+        except Exception:  # a client's broken body, or a bug: no traceback reaches anyone
+            log.exception("vcl_fake server: %s %s", self.command, self.path)
+            self.close_connection = True
+            return
+        if not body.done:
+            self.close_connection = True  # unread body bytes: this connection cannot be reused
+        self._send(response)
+
+    def _send(self, response: Response, *, declared: int | None = None) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        length = declared if declared is not None else len(response.body)
+        if response.status not in (204, 304):
+            self.send_header("Content-Length", str(length))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _fault(self, scripted: Scripted) -> None:
+        self.close_connection = True
+        if scripted.fault == "read_timeout":
+            deadline = time.monotonic() + READ_TIMEOUT_HOLD
+            while time.monotonic() < deadline and not self.server.stopping.is_set():
+                time.sleep(0.05)
+            return
+        if scripted.fault == "truncated_body" and scripted.response is not None:
+            cut = scripted.truncated()
+            self._send(cut, declared=int(cut.headers["Content-Length"]))
+            return
+        # connection_error, or a truncated answer with no body: drop the connection
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeVCenter) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+        self.base_url = ""
+        self.stopping = threading.Event()
+        from vcl_fake.control import Control
+
+        self.control = Control(fake, after_reset=self._point_uploads_here)
+
+    def _point_uploads_here(self) -> None:
+        self.fake.backend.files.base_url = self.base_url
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("vcl_fake server: connection from %s ended abruptly", client_address)
+
+
+class FakeServer:
+    """Serve ``fake`` on ``bind:port`` (0: any free port), with TLS unless ``tls=False``."""
+
+    def __init__(
+        self,
+        fake: FakeVCenter,
+        bind: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: bool = True,
+        cert: str | Path | None = None,
+        key: str | Path | None = None,
+    ) -> None:
+        self.fake = fake
+        self.httpd = _Server((bind, port), fake)
+        self.tls = tls
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.certificate_pem = ""
+        #: With a generated certificate: the CA file that verifies it (``verify=`` for requests).
+        self.ca_file: Path | None = None
+        if tls:
+            if cert is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="vcl-fake-")
+                self.ca_file, cert, key = _generated_certificate(Path(self._tmp.name), bind)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(cert), str(key) if key else None)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.certificate_pem = Path(cert).read_text()
+            if self.ca_file is None:
+                self.ca_file = Path(cert)  # a given certificate is its own trust anchor
+        host, real_port = self.httpd.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else host
+        self.url = f"{'https' if tls else 'http'}://{shown}:{real_port}"
+        self.httpd.base_url = self.url
+        self._thread: threading.Thread | None = None
+        self._previous_base: str | None = None
+
+    @property
+    def thumbprint(self) -> str:
+        """SHA-256 thumbprint of the served certificate, colon-separated hex."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        der = x509.load_pem_x509_certificate(self.certificate_pem.encode()).public_bytes(
+            Encoding.DER
+        )
+        digest = hashlib.sha256(der).hexdigest().upper()
+        return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+    def start(self) -> FakeServer:
+        files = self.fake.backend.files
+        self._previous_base, files.base_url = files.base_url, self.url  # upload URLs point here
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="vcl-fake-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._previous_base is not None:
+            self.fake.backend.files.base_url = self._previous_base
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until :meth:`shutdown` (used by ``vcl-fake serve``)."""
+        files = self.fake.backend.files
+        files.base_url = self.url
+        self.httpd.serve_forever()
+
+    def close(self) -> None:
+        """Release the socket and the generated certificate (after :meth:`serve_forever`)."""
+        self.httpd.stopping.set()
+        self.httpd.server_close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _generated_certificate(folder: Path, bind: str) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate it signs, for localhost, 127.0.0.1, ::1 and
+    the bind address, valid for a year: (CA file, certificate file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+    start, end = now - _dt.timedelta(days=1), now + _dt.timedelta(days=365)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vcl-fake test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    for address in dict.fromkeys(("127.0.0.1", "::1", bind)):
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(address)))
+        except ValueError:
+            names.append(x509.DNSName(address))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vcl-fake")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    ca_path, cert_path, key_path = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    ca_path.write_bytes(ca.public_bytes(pem))
+    cert_path.write_bytes(cert.public_bytes(pem))
+    key_path.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_path.chmod(0o600)
+    return ca_path, cert_path, key_path

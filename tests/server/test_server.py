@@ -1,0 +1,419 @@
+"""Server mode: the same fake over real HTTP(S), driven without responses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.control import Control
+from vcl_fake.protocols.http import Headers, Request
+
+USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
+SESSIONS = "/api/content/library/item/update-session"
+
+
+class Client:
+    """Plain requests against a served fake (verify with the served CA; no env overrides)."""
+
+    def __init__(self, url: str, ca: str | bool) -> None:
+        self.url = url
+        self.http = requests.Session()
+        self.http.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        self.http.verify = ca
+
+    def login(self) -> Client:
+        token = self.http.post(self.url + "/api/session", auth=(USER, PASSWORD), timeout=10).json()
+        self.http.headers["vmware-api-session-id"] = token
+        return self
+
+    def __getattr__(self, method):
+        return lambda path, **kw: self.http.request(
+            method.upper(),
+            path if path.startswith("http") else self.url + path,
+            timeout=kw.pop("timeout", 10),
+            **kw,
+        )
+
+
+@pytest.fixture
+def served():
+    """A fake that is NOT intercepting requests: everything goes over the socket."""
+    vc = FakeVCenter("served.example.com", clock=ManualClock(), seed=11)
+    library = vc.create_library("templates")
+    vc.items = [vc.create_item(library, f"item-{n}") for n in range(20)]
+    with vc.serve() as url:
+        yield vc, Client(url, str(vc.server.ca_file)).login()
+
+
+def lifecycle(client: Client, item: str, data: bytes) -> str:
+    session_id = client.post(SESSIONS, json={"library_item_id": item}).json()
+    spec = {
+        "name": "disk.iso",
+        "source_type": "PUSH",
+        "size": len(data),
+        "checksum_info": {"algorithm": "SHA256", "checksum": hashlib.sha256(data).hexdigest()},
+    }
+    info = client.post(f"{SESSIONS}/{session_id}/file", json=spec).json()
+    assert info["upload_endpoint"]["uri"].startswith(client.url + "/cls/data/")
+    assert (
+        client.put(
+            info["upload_endpoint"]["uri"],
+            data=(data[i : i + 4096] for i in range(0, len(data), 4096)),
+        ).status_code
+        == 200
+    )
+    assert client.post(f"{SESSIONS}/{session_id}", params={"action": "complete"}).status_code == 204
+    return session_id
+
+
+def test_a_whole_upload_over_https(served):
+    vc, client = served
+    data = bytes(range(256)) * 100
+    session_id = lifecycle(client, vc.items[0], data)
+    assert client.get(f"{SESSIONS}/{session_id}").json()["state"] == "DONE"
+    assert vc.read_item_file(vc.items[0], "disk.iso") == data
+    assert {c.protocol for c in vc.calls} == {"api", "data"}
+
+
+def test_the_certificate_is_served_and_pinned(served):
+    vc, client = served
+    host, port = client.url.removeprefix("https://").rsplit(":", 1)
+    der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((host, int(port))))
+    digest = hashlib.sha256(der).hexdigest().upper()
+    assert vc.server.thumbprint == ":".join(digest[i : i + 2] for i in range(0, 64, 2))
+    with pytest.raises(requests.exceptions.SSLError):
+        Client(client.url, True).login()  # not trusted by the system store
+
+
+def test_legacy_rest_and_jsonrpc_over_the_socket(served):
+    vc, client = served
+    r = client.http.post(client.url + "/rest/com/vmware/cis/session", auth=(USER, PASSWORD))
+    assert r.status_code == 200 and len(r.json()["value"]) == 32
+    body = {
+        "jsonrpc": "2.0",
+        "method": "invoke",
+        "id": 5,
+        "params": {
+            "serviceId": "com.vmware.cis.session",
+            "operationId": "get",
+            "input": {"STRUCTURE": {"operation-input": {}}},
+            "ctx": {"appCtx": {}, "securityCtx": {}},
+        },
+    }
+    answer = client.post("/api", json=body).json()
+    assert answer["id"] == 5 and "error" in answer["result"]
+
+
+def test_plain_http_mode():
+    vc = FakeVCenter("plain.example.com", clock=ManualClock())
+    with vc.serve(tls=False) as url:
+        assert url.startswith("http://127.0.0.1:")
+        assert (
+            Client(url, False).http.post(url + "/api/session", auth=(USER, PASSWORD)).status_code
+            == 201
+        )
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl(served):
+    vc, client = served
+    curl = ["curl", "-sS", "--cacert", str(vc.server.ca_file)]
+    token = json.loads(
+        subprocess.run(
+            [*curl, "-u", f"{USER}:{PASSWORD}", "-X", "POST", client.url + "/api/session"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    out = subprocess.run(
+        [
+            *curl,
+            "-H",
+            f"vmware-api-session-id: {token}",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            json.dumps({"library_item_id": vc.items[1]}),
+            client.url + SESSIONS,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    session_id = json.loads(out)
+    info = json.loads(
+        subprocess.run(
+            [
+                *curl,
+                "-H",
+                f"vmware-api-session-id: {token}",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                json.dumps({"name": "a.txt", "source_type": "PUSH"}),
+                f"{client.url}{SESSIONS}/{session_id}/file",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    status = subprocess.run(
+        [*curl, "-o", "/dev/null", "-w", "%{http_code}", "-T", "-", info["upload_endpoint"]["uri"]],
+        input="hello curl",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert status == "200"
+    assert client.get(f"{SESSIONS}/{session_id}/file/a.txt").json()["size"] == len("hello curl")
+
+
+def test_the_official_sdk_over_real_https(served):
+    pytest.importorskip("com.vmware.content_client")
+    from com.vmware.content.library.item_client import UpdateSessionModel
+    from vmware.vapi.vsphere.client import create_vsphere_client
+
+    vc, client = served
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(vc.server.ca_file)
+    sdk = create_vsphere_client(
+        server=client.url.removeprefix("https://"),
+        username=USER,
+        password=PASSWORD,
+        session=session,
+    )
+    session_id = sdk.content.library.item.UpdateSession.create(
+        UpdateSessionModel(library_item_id=vc.items[2])
+    )
+    assert sdk.content.library.item.UpdateSession.get(session_id).state == "ACTIVE"
+    assert [c.protocol for c in vc.calls][-2:] == ["jsonrpc", "jsonrpc"]
+
+
+def test_concurrent_clients_hundreds_of_lifecycles(served):
+    vc, client = served
+    done: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        try:
+            me = Client(client.url, client.http.verify).login()
+            item = vc.items[n % len(vc.items)]
+            for k in range(16):
+                data = f"{n}-{k}".encode() * 50
+                response = me.post(SESSIONS, json={"library_item_id": item})
+                if response.status_code == 400:
+                    assert response.json()["error_type"] == "RESOURCE_BUSY"
+                    continue
+                session_id = response.json()
+                info = me.post(
+                    f"{SESSIONS}/{session_id}/file",
+                    json={"name": "f.bin", "source_type": "PUSH", "size": len(data)},
+                ).json()
+                assert me.put(info["upload_endpoint"]["uri"], data=data).status_code == 200
+                assert (
+                    me.post(f"{SESSIONS}/{session_id}", params={"action": "complete"}).status_code
+                    == 204
+                )
+                with lock:
+                    done.append(item)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[0]
+    assert len(done) >= 200
+    for item in vc.items:
+        assert vc.get_item(item)["content_version"] == str(1 + done.count(item))
+    assert vc.backend.sessions.active_by_item == {}
+
+
+def test_control_api_moves_the_clock_so_a_session_expires(served):
+    vc, client = served
+    session_id = client.post(SESSIONS, json={"library_item_id": vc.items[3]}).json()
+    moved = client.post("/_vcl_fake/clock/advance", json={"seconds": 301})
+    assert moved.json() == {"now": "2026-01-01T00:05:01.000Z"}
+    assert client.get(f"{SESSIONS}/{session_id}").status_code == 404
+
+
+def test_control_api_seeds_inspects_and_resets(served):
+    vc, client = served
+    library = client.post("/_vcl_fake/libraries", json={"name": "isos"}).json()["id"]
+    item = client.post(
+        "/_vcl_fake/items", json={"library_id": library, "name": "win", "type": "iso"}
+    ).json()["id"]
+    assert client.get(f"/api/content/library/item/{item}").json()["name"] == "win"
+    client.post("/_vcl_fake/sources", json={"uri": "http://depot/a.iso", "size": 1000})
+    spec = {
+        "name": "a.iso",
+        "source_type": "PULL",
+        "source_endpoint": {"uri": "http://depot/a.iso"},
+    }
+    session_id = client.post(SESSIONS, json={"library_item_id": item}).json()
+    assert client.post(f"{SESSIONS}/{session_id}/file", json=spec).json()["status"] == "READY"
+    scenario = "version: 1\nname: ctl\nrules:\n  - match: {operation: update_session.list}\n    then: {error: {type: SERVICE_UNAVAILABLE}}\nexpect: {all_rules_fired: true}\n"
+    assert client.post("/_vcl_fake/scenario", data=scenario).json() == {"name": "ctl"}
+    assert client.get("/_vcl_fake/expectations").json() == {
+        "failures": ["rule 'rules.0' (rules.0) never fired"]
+    }
+    assert client.get(SESSIONS).status_code == 503
+    assert client.get("/_vcl_fake/expectations").json() == {"failures": []}
+    calls = client.get("/_vcl_fake/calls").json()
+    assert calls[-1] == {
+        "protocol": "api",
+        "operation": "update_session.list",
+        "outcome": "SERVICE_UNAVAILABLE",
+        "rule": "rules.0",
+        "time": "2026-01-01T00:00:00.000Z",
+    }
+    bad = client.post(
+        "/_vcl_fake/scenario",
+        data="version: 1\nname: x\nrules: [{match: {operation: nope}, then: {delay: 1s}}]\n",
+    )
+    assert (
+        bad.status_code == 400
+        and "unknown operation 'nope'" in bad.json()["messages"][0]["default_message"]
+    )
+    assert client.post("/_vcl_fake/reset").json() == {"reset": True}
+    fresh = Client(client.url, client.http.verify).login()
+    assert fresh.get("/api/content/library").json() == []
+    uri = fresh.post(f"{SESSIONS}", json={"library_item_id": "x"})
+    assert uri.status_code == 404
+    assert client.get("/_vcl_fake/nothing").status_code == 404
+
+
+def test_control_api_refuses_other_clients(served):
+    vc, _ = served
+    control = Control(vc)
+    answer = control(Request("GET", "https://x/_vcl_fake/calls", Headers({})), "10.1.2.3")
+    assert answer.status == 403
+    assert json.loads(answer.body)["error_type"] == "UNAUTHORIZED"
+    assert control(Request("GET", "https://x/_vcl_fake/calls", Headers({})), "::1").status == 200
+
+
+def test_scripted_faults_over_the_socket(served, monkeypatch):
+    vc, client = served
+    monkeypatch.setattr("vcl_fake.server.READ_TIMEOUT_HOLD", 2.0)
+    vc.load_scenario(
+        {
+            "version": 1,
+            "name": "faults",
+            "rules": [
+                {
+                    "match": {"operation": "update_session.list"},
+                    "when": {"nth": 1},
+                    "then": {"fault": "connection_error"},
+                },
+                {
+                    "match": {"operation": "update_session.list"},
+                    "when": {"nth": 2},
+                    "then": {"fault": "truncated_body"},
+                },
+                {
+                    "match": {"operation": "update_session.list"},
+                    "when": {"nth": 3},
+                    "then": {"fault": "read_timeout"},
+                },
+                {
+                    "match": {"operation": "update_session.list"},
+                    "when": {"nth": 4},
+                    "then": {"http": {"status": 502, "body": "bad gateway"}},
+                },
+            ],
+        }
+    )
+    client.post(SESSIONS, json={"library_item_id": vc.items[4]})
+    with pytest.raises(requests.ConnectionError):
+        client.get(SESSIONS)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        client.get(SESSIONS)
+    with pytest.raises(requests.ReadTimeout):
+        client.get(SESSIONS, timeout=0.5)
+    bad = client.get(SESSIONS)
+    assert (bad.status_code, bad.text) == (502, "bad gateway")
+    assert client.get(SESSIONS).status_code == 200
+
+
+def raw(url: str, payload: bytes, ca: str) -> bytes:
+    host, port = url.removeprefix("https://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=ca)
+    with (
+        socket.create_connection((host, int(port)), timeout=5) as sock,
+        context.wrap_socket(sock, server_hostname=host) as tls,
+    ):
+        tls.sendall(payload)
+        chunks = []
+        while chunk := tls.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_malformed_requests_never_get_a_traceback(served):
+    vc, client = served
+    ca = str(vc.server.ca_file)
+    assert raw(client.url, b"GARBAGE\r\n\r\n", ca).startswith(b"HTTP/1.1 400")
+    huge_header = b"GET /api/session HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 70000 + b"\r\n\r\n"
+    assert raw(client.url, huge_header, ca).startswith(b"HTTP/1.1 431")
+    many = (
+        b"GET /api/session HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"H%d: v\r\n" % n for n in range(200))
+        + b"\r\n"
+    )
+    assert raw(client.url, many, ca).startswith(b"HTTP/1.1 431")
+    bad_json = raw(
+        client.url,
+        b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\n{{{",
+        ca,
+    )
+    assert bad_json.startswith(b"HTTP/1.1 401") and b"Traceback" not in bad_json
+    bad_chunks = raw(
+        client.url,
+        b"PUT /cls/data/x/y HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ca,
+    )
+    assert b"Traceback" not in bad_chunks
+    assert client.get("/api/content/library").status_code == 200  # still serving
+
+
+def test_serve_command_prints_its_address_and_stops_cleanly(tmp_path):
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vcl_fake.cli", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            first = proc.stdout.readline().strip()
+            assert first.startswith("vcl-fake listening on https://127.0.0.1:")
+            lines = [proc.stdout.readline().strip() for _ in range(6)]
+            assert lines[0] == f"credentials: {USER} / {PASSWORD}"
+            assert lines[1].startswith("TLS certificate SHA-256 thumbprint: ")
+            ca = lines[2].removeprefix("trust it with: ")
+            url = first.removeprefix("vcl-fake listening on ")
+            assert Client(url, ca).login().get("/api/content/library").status_code == 200
+            start = time.monotonic()
+            proc.send_signal(sig)
+            assert proc.wait(timeout=10) == 0
+            assert time.monotonic() - start < 5
+            assert proc.stdout.read().strip().endswith("vcl-fake stopped")
+        finally:
+            proc.kill()
