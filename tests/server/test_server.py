@@ -98,7 +98,7 @@ def test_the_certificate_is_served_and_pinned(served):
 
 
 def test_legacy_rest_and_jsonrpc_over_the_socket(served):
-    vc, client = served
+    _, client = served
     r = client.http.post(client.url + "/rest/com/vmware/cis/session", auth=(USER, PASSWORD))
     assert r.status_code == 200 and len(r.json()["value"]) == 32
     body = {
@@ -256,7 +256,7 @@ def test_control_api_moves_the_clock_so_a_session_expires(served):
 
 
 def test_control_api_seeds_inspects_and_resets(served):
-    vc, client = served
+    _, client = served
     library = client.post("/_vcl_fake/libraries", json={"name": "isos"}).json()["id"]
     item = client.post(
         "/_vcl_fake/items", json={"library_id": library, "name": "win", "type": "iso"}
