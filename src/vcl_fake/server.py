@@ -85,6 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "vcl-fake"
     sys_version = ""
     timeout = SLOW_CLIENT_TIMEOUT
+    disable_nagle_algorithm = True  # small answers go out at once (no delayed-ACK stalls)
+    wbufsize = 1 << 16  # status line, headers and body leave in one write (flushed per answer)
     server: _Server
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
