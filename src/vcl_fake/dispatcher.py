@@ -1,6 +1,6 @@
 """The one choke point every operation passes, whatever its protocol.
 
-Order: authentication -> (scenario rules, later) -> contract check of the input -> backend
+Order: authentication -> scenario rules -> contract check of the input -> backend
 handler, all under the backend lock; then the call journal. Codecs turn wire formats into an
 :class:`Invocation` and render whatever comes back (a value or a :class:`VapiError`).
 """
@@ -12,14 +12,17 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend import Backend
 from vcl_fake.contract.operations import Operation
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.http import Scripted
-from vcl_fake.scenario.engine import Engine, Event
+from vcl_fake.scenario.event import Event
+
+if TYPE_CHECKING:
+    from vcl_fake.scenario.engine import Engine
 
 log = logging.getLogger("vcl_fake")
 

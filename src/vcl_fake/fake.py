@@ -8,7 +8,7 @@ import inspect
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vcl_fake.adapter import ResponsesAdapter
 from vcl_fake.app import Application
@@ -17,9 +17,9 @@ from vcl_fake.backend.inventory import ItemFile
 from vcl_fake.backend.sources import make_source
 from vcl_fake.clock import Clock, ManualClock, SystemClock
 from vcl_fake.dispatcher import Call, Dispatcher
-from vcl_fake.scenario import Scenario, read
-from vcl_fake.scenario.engine import Engine
-from vcl_fake.scenario.setup import apply
+
+if TYPE_CHECKING:
+    from vcl_fake.scenario.model import Scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -214,6 +214,9 @@ class FakeVCenter:
     ) -> Scenario:
         """Check a scenario (a path, YAML text or a mapping), seed its setup and arm its rules.
         A bad scenario raises ScenarioError and changes nothing."""
+        from vcl_fake.scenario.engine import Engine
+        from vcl_fake.scenario.setup import apply
+
         script = _scenario(scenario)
         assert script is not None
         apply(script, self.backend)
@@ -251,6 +254,8 @@ class FakeVCenter:
 def _scenario(
     scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None,
 ) -> Scenario | None:
-    if scenario is None or isinstance(scenario, Scenario):
-        return scenario
-    return read(scenario)
+    if scenario is None:
+        return None
+    from vcl_fake.scenario import Scenario, read
+
+    return scenario if isinstance(scenario, Scenario) else read(scenario)

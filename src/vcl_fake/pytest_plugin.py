@@ -16,15 +16,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from vcl_fake.clock import Clock, ManualClock, SystemClock
-from vcl_fake.fake import FakeVCenter
+
+if TYPE_CHECKING:
+    from vcl_fake.fake import FakeVCenter
 
 MARKER = "fake_vcenter"
-FAKE = pytest.StashKey[FakeVCenter]()
+FAKE = pytest.StashKey["FakeVCenter"]()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +72,8 @@ class FakeOptions:
         )
 
     def build(self, test_file: Path | None = None) -> FakeVCenter:
+        from vcl_fake.fake import FakeVCenter  # imported when a test asks for the fixture
+
         scenario: Any = self.scenario
         if isinstance(scenario, str) and test_file is not None and "\n" not in scenario:
             scenario = test_file.parent / scenario

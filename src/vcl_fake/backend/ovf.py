@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-import tarfile
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
 
 METADATA_SUFFIXES = (".ovf", ".mf", ".cert")
 METADATA_LIMIT = 16 * 1024 * 1024  # descriptors, manifests and certificates are small
@@ -52,6 +48,9 @@ def _local(tag: str) -> str:
 
 def referenced_files(descriptor: bytes) -> list[str]:
     """The local file names a descriptor's ``References`` section lists."""
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
     try:
         root = SafeET.fromstring(descriptor)
     except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
@@ -130,6 +129,8 @@ def unpack_ova(
     Raises OvfError for a malformed tar, a member that is not a plain regular file, or a
     package whose first member is not the descriptor.
     """
+    import tarfile
+
     reader = _ChunkReader(chunks, seen)
     first = True
     try:

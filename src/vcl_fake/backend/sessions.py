@@ -104,6 +104,7 @@ class UpdateSessions:
         self.retention = _dt.timedelta(seconds=retention)
         self.sessions: dict[str, UpdateSession] = {}
         self.active_by_item: dict[str, str] = {}
+        self.by_item: dict[str, dict[str, None]] = {}  # item -> its session ids, in order
         self.by_token: dict[str, str] = {}
         self._deadlines: list[tuple[_dt.datetime, int, str]] = []
         #: The session's content (files, transfers): see :class:`Content`.
@@ -156,6 +157,10 @@ class UpdateSessions:
 
     def _drop(self, session: UpdateSession) -> None:
         del self.sessions[session.id]
+        of_item = self.by_item.get(session.item_id, {})
+        of_item.pop(session.id, None)
+        if not of_item:
+            self.by_item.pop(session.item_id, None)
         self.content.close(session)
         if self.active_by_item.get(session.item_id) == session.id:
             del self.active_by_item[session.item_id]
@@ -168,7 +173,7 @@ class UpdateSessions:
             self._drop(session)
 
     def _forget_item(self, item_id: str) -> None:
-        for found in [s for s in self.sessions.values() if s.item_id == item_id]:
+        for found in [self.sessions[i] for i in self.by_item.get(item_id, ())]:
             self._drop(found)
 
     # --- lookups -------------------------------------------------------------------------------
@@ -244,6 +249,7 @@ class UpdateSessions:
         )
         self.content.seed(session)
         self.sessions[session.id] = session
+        self.by_item.setdefault(item.id, {})[session.id] = None
         self.active_by_item[item.id] = session.id
         if client_token is not None:
             self.by_token[client_token] = session.id
@@ -258,7 +264,7 @@ class UpdateSessions:
         self.purge()
         if library_item_id is not None:
             self.inventory.item(library_item_id)
-            return [s.id for s in self.sessions.values() if s.item_id == library_item_id]
+            return list(self.by_item.get(library_item_id, ()))
         return list(self.sessions)
 
     def update_session_update(self, update_session_id: str, update_spec: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ backend handler by alias.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ UPLOAD = "upload"
 PROBE = "file.probe"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Route:
     """An ``/api`` route: method, path template, and how parameters travel."""
 
@@ -72,10 +73,15 @@ class Route:
             headers=dict(rest["headers"]),
         )
 
-    @property
+    @functools.cached_property
     def literals(self) -> int:
         """How many path segments are fixed text (more means more specific)."""
         return sum(1 for seg in self.template.split("/") if seg and not seg.startswith("{"))
+
+    @functools.cached_property
+    def segments(self) -> int:
+        """How many path segments the template has (a path with another count never matches)."""
+        return self.template.count("/")
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)

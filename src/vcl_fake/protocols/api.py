@@ -40,10 +40,14 @@ def not_found(request: Request) -> VapiError:
 class ApiProtocol:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
-        self.routes: list[tuple[Route, Operation]] = sorted(
+        routes = sorted(
             ((op.api, op) for op in operations() if op.api is not None),
             key=lambda ro: -len(ro[0].dispatch),
         )
+        #: Routes by path segment count: a request is matched against a handful, not all.
+        self.routes: dict[int, list[tuple[Route, Operation]]] = {}
+        for route, op in routes:
+            self.routes.setdefault(route.segments, []).append((route, op))
 
     def handle(self, request: Request) -> Response:
         try:
@@ -71,7 +75,8 @@ class ApiProtocol:
         among its operations, the method and then the dispatch query parameters decide.
         """
         path = request.path.rstrip("/") or "/"
-        matches = [(r, op, p) for r, op in self.routes if (p := r.match(path)) is not None]
+        candidates = self.routes.get(path.count("/"), ())
+        matches = [(r, op, p) for r, op in candidates if (p := r.match(path)) is not None]
         if not matches:
             raise not_found(request)
         best = max(r.literals for r, _, _ in matches)

@@ -19,7 +19,7 @@ from vcl_fake.dispatcher import Call, Dispatcher, outcome_of
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import error_response
 from vcl_fake.protocols.http import Request, Response, Scripted
-from vcl_fake.scenario.engine import Event
+from vcl_fake.scenario.event import Event
 
 PREFIX = "/cls/data/"
 PROTOCOL = "data"

@@ -2,29 +2,44 @@
 
 ``read(path_or_text_or_dict)`` parses and checks a scenario (raising ScenarioError that lists
 every problem as ``file:line:col: message``); ``FakeVCenter(scenario=...)`` and
-``vc.load_scenario(...)`` apply it. See docs/scenarios.md.
+``vc.load_scenario(...)`` apply it. See docs/scenarios.md. The modules load on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vcl_fake.scenario.loader import Document, Problem, ScenarioError, load
-from vcl_fake.scenario.model import Scenario, parse
+if TYPE_CHECKING:
+    from vcl_fake.scenario.loader import Problem, ScenarioError
+    from vcl_fake.scenario.model import Scenario
 
 __all__ = ["Problem", "Scenario", "ScenarioError", "read"]
+_WHERE = {
+    "Problem": "vcl_fake.scenario.loader",
+    "ScenarioError": "vcl_fake.scenario.loader",
+    "Scenario": "vcl_fake.scenario.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'vcl_fake.scenario' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
 
 
 def read(
     source: str | os.PathLike[str] | Mapping[str, Any], *, name: str | None = None
 ) -> Scenario:
     """A checked scenario from a file path, YAML text, or an already-loaded mapping."""
+    from vcl_fake.scenario.loader import Document, Problem, ScenarioError, load
+    from vcl_fake.scenario.model import parse
+
     if isinstance(source, Mapping):
-        doc = Document(name or "<scenario>", dict(source))
-        return parse(doc)
+        return parse(Document(name or "<scenario>", dict(source)))
     text = str(source)
     if isinstance(source, os.PathLike) or ("\n" not in text and text.endswith((".yaml", ".yml"))):
         path = Path(source)

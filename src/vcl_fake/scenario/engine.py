@@ -14,29 +14,18 @@ import datetime as _dt
 import fnmatch
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.http import Response, Scripted
+from vcl_fake.scenario.event import Event
 from vcl_fake.scenario.model import Rule, Scenario, rate, seconds, size
 
 if TYPE_CHECKING:
     from vcl_fake.backend import Backend
     from vcl_fake.backend.sessions import UpdateSession
     from vcl_fake.dispatcher import Call
-
-
-@dataclass
-class Event:
-    """One call as rules see it."""
-
-    protocol: str
-    operation: str
-    raw: Mapping[str, Any]
-    rule: str | None = None  # set when a rule fires
-    truncate: bool = False  # answer, but cut the response body short
 
 
 class Engine:
@@ -214,7 +203,7 @@ class Engine:
             return "NO ITEM"
         sessions = self.backend.sessions
         sessions.purge()
-        live = [s for s in sessions.sessions.values() if s.item_id == item.id]
+        live = [sessions.sessions[i] for i in sessions.by_item.get(item.id, ())]
         if live:
             newest = live[-1]
             sessions.content.refresh(newest)

@@ -9,9 +9,10 @@ reads as booleans or numbers) are refused, and every value's line and column is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 Path = tuple[str | int, ...]
 
@@ -58,6 +59,8 @@ class Document:
 
 def load(text: str, source: str) -> Document:
     """Parse ``text``; raise ScenarioError (with positions) for YAML or key problems."""
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -83,6 +86,8 @@ def _position(node: yaml.Node) -> tuple[int, int]:
 def _convert(
     node: yaml.Node, path: Path, doc: Document, problems: list[Problem], constructor: Any
 ) -> Any:
+    import yaml
+
     doc.values[path] = _position(node)
     if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith(
         "tag:yaml.org,2002:python"
