@@ -65,7 +65,8 @@ def main() -> None:
     for n, name in enumerate(("get ", "list (by item)")):
         a, b = small[n] * 1e6, large[n] * 1e6
         print(
-            f"  {name:16} 10 sessions {a:6.0f} us   10,000 sessions {b:6.0f} us   ratio {b / a:5.2f}x"
+            f"  {name:16} 10 sessions {a:6.0f} us   10,000 sessions {b:6.0f} us"
+            f"   ratio {b / a:5.2f}x"
         )
 
 

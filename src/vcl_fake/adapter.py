@@ -18,7 +18,6 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 import responses
@@ -27,7 +26,6 @@ from urllib3.exceptions import ProtocolError
 
 from vcl_fake.protocols.http import Headers, Request, Response, Scripted
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CHUNK = 1 << 20
 _SEND_ARGS = ("stream", "timeout", "verify", "cert", "proxies")
 
@@ -41,8 +39,7 @@ class ResponsesAdapter:
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock._vcl_fake = True  # type: ignore[attr-defined]  # marks a fake's own mock
         url = re.compile(rf"https?://{re.escape(self.host)}(:\d+)?([/?#].*)?", re.IGNORECASE)
-        for method in METHODS:
-            self.mock.add_callback(method, url, callback=self._callback, content_type=None)
+        self.mock.add(_AnyMethod("GET", url, callback=self._callback, content_type=None))
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
         request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
@@ -77,6 +74,15 @@ class ResponsesAdapter:
         INTERCEPTOR.deactivate(self)
 
 
+class _AnyMethod(responses.CallbackResponse):
+    """One registration that answers every method on the fake's host."""
+
+    def matches(self, request: Any) -> tuple[bool, str]:
+        if self._url_matches(self.url, str(request.url)):
+            return True, ""
+        return False, "URL does not match"
+
+
 def _streamable(request: Any) -> None:
     body = request.body
     if body is not None and hasattr(body, "read"):
@@ -100,8 +106,12 @@ class Interceptor:
         self._on_request: Callable[..., Any] | None = None
 
     def lookup(self, url: str) -> ResponsesAdapter | None:
-        host = urlsplit(str(url)).hostname
-        return self._fakes.get(host.lower()) if host else None
+        if not self._fakes:
+            return None
+        netloc = str(url).split("/", 3)[2] if "://" in str(url) else ""
+        host = netloc.rpartition("@")[2]
+        host = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
+        return self._fakes.get(host.lower())
 
     def activate(self, fake: ResponsesAdapter) -> None:
         with self._lock:

@@ -44,10 +44,12 @@ class ApiProtocol:
             ((op.api, op) for op in operations() if op.api is not None),
             key=lambda ro: -len(ro[0].dispatch),
         )
-        #: Routes by path segment count: a request is matched against a handful, not all.
-        self.routes: dict[int, list[tuple[Route, Operation]]] = {}
+        #: Path templates by segment count, each with its routes (most dispatch first): a
+        #: request's path is matched once per template of its length, not once per operation.
+        self.templates: dict[int, dict[str, list[tuple[Route, Operation]]]] = {}
         for route, op in routes:
-            self.routes.setdefault(route.segments, []).append((route, op))
+            by_template = self.templates.setdefault(route.segments, {})
+            by_template.setdefault(route.template, []).append((route, op))
 
     def handle(self, request: Request) -> Response:
         try:
@@ -75,12 +77,18 @@ class ApiProtocol:
         among its operations, the method and then the dispatch query parameters decide.
         """
         path = request.path.rstrip("/") or "/"
-        candidates = self.routes.get(path.count("/"), ())
-        matches = [(r, op, p) for r, op in candidates if (p := r.match(path)) is not None]
-        if not matches:
+        best: list[tuple[Route, Operation]] = []
+        params: dict[str, str] = {}
+        for routes in self.templates.get(path.count("/"), {}).values():
+            first = routes[0][0]
+            if best and first.literals <= best[0][0].literals:
+                continue
+            found = first.match(path)
+            if found is not None:
+                best, params = routes, found
+        if not best:
             raise not_found(request)
-        best = max(r.literals for r, _, _ in matches)
-        matches = [m for m in matches if m[0].literals == best]
+        matches = [(r, op, params) for r, op in best]
         same_method = [m for m in matches if m[0].method == request.method]
         if not same_method:
             allowed = ", ".join(sorted({r.method for r, _, _ in matches}))
