@@ -15,7 +15,6 @@ drive a fake in another process. Loopback clients only; JSON in and out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ from vcl_fake import messages as M
 from vcl_fake.contract.types import format_datetime
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import error_response
-from vcl_fake.protocols.http import Request, Response
+from vcl_fake.protocols.http import Request, Response, parse_json
 
 if TYPE_CHECKING:
     from vcl_fake.fake import FakeVCenter
@@ -66,7 +65,7 @@ class Control:
         try:
             raw = request.read()
             text = raw.decode() if raw else ""
-            body = json.loads(text) if text.strip().startswith(("{", "[")) else text
+            body = parse_json(text) if text.strip().startswith(("{", "[")) else text
             return Response.json(200, handler(body))
         except VapiError as exc:
             return error_response(exc)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from vcl_fake import messages as M
@@ -18,7 +17,7 @@ from vcl_fake.contract.operations import Operation, Route, operations
 from vcl_fake.contract.types import mismatch
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message, vapi_error
-from vcl_fake.protocols.http import Request, Response, Scripted
+from vcl_fake.protocols.http import Request, Response, Scripted, parse_json
 
 SESSION_HEADER = "vmware-api-session-id"
 PROTOCOL = "api"
@@ -160,7 +159,7 @@ class ApiProtocol:
         if not data.strip():
             return None
         try:
-            return json.loads(data)
+            return parse_json(data)
         except (UnicodeDecodeError, ValueError) as exc:
             raise vapi_error("INVALID_ARGUMENT", M.MALFORMED_JSON, exc) from None
 

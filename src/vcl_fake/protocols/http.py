@@ -11,6 +11,14 @@ from urllib.parse import parse_qsl, urlsplit
 Body = bytes | Iterable[bytes] | None
 
 
+def parse_json(data: bytes | str) -> Any:
+    """``json.loads`` that fails with ValueError, never RecursionError (deeply nested input)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("the JSON nests too deeply") from None
+
+
 class Scripted(Exception):
     """A scenario rule answers instead of the model: a prepared ``response``, or a transport
     ``fault`` (connection_error, read_timeout, truncated_body) each transport renders."""

@@ -11,7 +11,6 @@ error, -32600 invalid request, -32601 method not found, -32602 invalid params).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from vcl_fake import messages as M
@@ -19,7 +18,7 @@ from vcl_fake.contract.operations import BY_ID, Operation
 from vcl_fake.contract.types import struct, unwrap_structure
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
-from vcl_fake.protocols.http import Request, Response, Scripted
+from vcl_fake.protocols.http import Request, Response, Scripted, parse_json
 
 PROTOCOL = "jsonrpc"
 USER_PASS = "com.vmware.vapi.std.security.user_pass"
@@ -79,7 +78,7 @@ class JsonRpcProtocol:
     @staticmethod
     def _parse(request: Request) -> Any:
         try:
-            return json.loads(request.read())
+            return parse_json(request.read())
         except (UnicodeDecodeError, ValueError) as exc:
             raise RpcError(-32700, str(exc)) from None
 
