@@ -176,6 +176,7 @@ class UpdateSessionMachine(RuleBasedStateMachine):
             clock=self.clock,
             session_timeout=TIMEOUT,
             session_retention=RETENTION,
+            api_session_timeout=10**9,  # logins never idle out: the model is about sessions
         ).start()
         library = self.vc.create_library("l")
         self.items = [self.vc.create_item(library, f"item-{n}") for n in range(ITEMS)]

@@ -142,7 +142,9 @@ def test_a_whole_upload_over_rest(vc, rest, item):
     )
     assert named.json()["value"] == files[0]
     assert vc.read_item_file(item, "a.iso") == data
-    assert {c.protocol for c in vc.calls} == {"rest", "data"}
+    assert {c.protocol for c in vc.calls} == {"rest", "data"}, [
+        (c.protocol, c.operation) for c in vc.calls
+    ]
 
 
 def test_libraries_and_items_over_rest(rest):
