@@ -102,26 +102,22 @@ def test_sdk_traffic_keeps_the_contract(tmp_path):
     import requests
     from com.vmware.content.library.item_client import UpdateSessionModel
     from com.vmware.vapi.std.errors_client import NotFound
-    from vmware.vapi.vsphere.client import create_vsphere_client
+    from conftest import sdk_client
 
     def flow(vc):
         item = vc.create_item(vc.create_library("l"), "i")
-        client = create_vsphere_client(
-            server=vc.host,
-            username="administrator@vsphere.local",
-            password="VMware1!",
-            session=requests.Session(),
-        )
-        sid = client.content.library.item.UpdateSession.create(
-            UpdateSessionModel(library_item_id=item)
-        )
-        client.content.library.item.UpdateSession.get(sid)
-        client.content.library.item.UpdateSession.complete(sid)
-        with contextlib.suppress(NotFound):
-            client.content.library.item.UpdateSession.get("missing")
+        user = {"username": "administrator@vsphere.local", "password": "VMware1!"}
+        with sdk_client(server=vc.host, session=requests.Session(), **user) as client:
+            sid = client.content.library.item.UpdateSession.create(
+                UpdateSessionModel(library_item_id=item)
+            )
+            client.content.library.item.UpdateSession.get(sid)
+            client.content.library.item.UpdateSession.complete(sid)
+            with contextlib.suppress(NotFound):
+                client.content.library.item.UpdateSession.get("missing")
 
     exchanges = record(flow)
-    assert len(exchanges) == 5
+    assert len(exchanges) == 6  # login ... logout
     assert [m for e in exchanges for m in check(e)] == []
 
 

@@ -25,6 +25,7 @@ from com.vmware.vapi.std.errors_client import (
     ResourceBusy,
     Unauthenticated,
 )
+from conftest import sdk_client
 from vmware.vapi.vsphere.client import create_vsphere_client
 
 from contract.bindings import check_api, check_jsonrpc
@@ -77,9 +78,10 @@ def vc():
 
 @pytest.fixture
 def client(vc):
-    return create_vsphere_client(
+    with sdk_client(
         server=vc.host, username=USER, password=PASSWORD, session=requests.Session()
-    )
+    ) as sdk:
+        yield sdk
 
 
 @pytest.fixture

@@ -185,23 +185,27 @@ def test_curl(served):
 def test_the_official_sdk_over_real_https(served):
     pytest.importorskip("com.vmware.content_client")
     from com.vmware.content.library.item_client import UpdateSessionModel
-    from vmware.vapi.vsphere.client import create_vsphere_client
+    from conftest import sdk_client
 
     vc, client = served
     session = requests.Session()
     session.trust_env = False
     session.verify = str(vc.server.ca_file)
-    sdk = create_vsphere_client(
+    with sdk_client(
         server=client.url.removeprefix("https://"),
         username=USER,
         password=PASSWORD,
         session=session,
-    )
-    session_id = sdk.content.library.item.UpdateSession.create(
-        UpdateSessionModel(library_item_id=vc.items[2])
-    )
-    assert sdk.content.library.item.UpdateSession.get(session_id).state == "ACTIVE"
-    assert [c.protocol for c in vc.calls][-2:] == ["jsonrpc", "jsonrpc"]
+    ) as sdk:
+        session_id = sdk.content.library.item.UpdateSession.create(
+            UpdateSessionModel(library_item_id=vc.items[2])
+        )
+        assert sdk.content.library.item.UpdateSession.get(session_id).state == "ACTIVE"
+    assert [(c.protocol, c.operation) for c in vc.calls][-3:] == [
+        ("jsonrpc", "update_session.create"),
+        ("jsonrpc", "update_session.get"),
+        ("jsonrpc", "session.logout"),
+    ]
 
 
 def test_concurrent_clients_hundreds_of_lifecycles(served):
