@@ -81,6 +81,13 @@ class Dispatcher:
         shown: Mapping[str, Any] = inv.raw
         backend = self.backend
         event = Event(inv.protocol, op.alias, inv.raw)
+
+        def note(outcome: str, result: Any = None, error: VapiError | None = None) -> None:
+            call = Call(
+                inv.protocol, op.alias, shown, outcome, result, error, self._now(), event.rule
+            )
+            self.record(call)
+
         try:
             with backend.lock:
                 if op.alias == "session.login":
@@ -102,66 +109,26 @@ class Dispatcher:
                         }
                     elif op.alias == "session.logout":
                         result = backend.auth.logout(api_session)
-                    elif op.alias in backend.handlers:
-                        result = backend.handlers[op.alias](**inputs)
                     else:
-                        raise VapiError(
-                            "OPERATION_NOT_FOUND",
-                            message(M.OPERATION_NOT_SERVED, op.service, op.name),
-                        )
+                        result = backend.handlers[op.alias](**inputs)
         except VapiError as exc:
-            self.record(
-                Call(
-                    inv.protocol,
-                    op.alias,
-                    shown,
-                    exc.error_type,
-                    None,
-                    exc,
-                    self._now(),
-                    event.rule,
-                )
-            )
+            note(exc.error_type, error=exc)
             raise
         except Scripted as scripted:
-            self.record(
-                Call(
-                    inv.protocol,
-                    op.alias,
-                    shown,
-                    outcome_of(scripted),
-                    time=self._now(),
-                    rule=event.rule,
-                )
-            )
+            note(outcome_of(scripted))
             raise
         except Exception as exc:  # a bug in the fake: answer, never leak a traceback
             log.exception("vcl_fake: %s failed", op.alias)
             error = VapiError(
                 "INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__)
             )
-            self.record(
-                Call(inv.protocol, op.alias, shown, error.error_type, None, error, self._now())
-            )
+            note(error.error_type, error=error)
             raise error from exc
         if event.truncate:
             scripted = Scripted(fault="truncated_body", value=result)
-            self.record(
-                Call(
-                    inv.protocol,
-                    op.alias,
-                    shown,
-                    outcome_of(scripted),
-                    result,
-                    None,
-                    self._now(),
-                    event.rule,
-                )
-            )
+            note(outcome_of(scripted), result)
             raise scripted
-        self.record(
-            Call(inv.protocol, op.alias, shown, "success", result, None, self._now(), event.rule)
-        )
+        note("success", result)
         return result
 
     def apply_rules(self, event: Event) -> None:

@@ -27,10 +27,6 @@ INTERNAL_ERROR = (
 
 # --- routing and input checks (vAPI runtime) -----------------------------------------------
 OPERATION_NOT_FOUND = ("com.vmware.vapi.rest.httpNotFound", "Not found: no operation at {0} {1}.")
-OPERATION_NOT_SERVED = (
-    "vapi.method.input.invalid.method",
-    "Operation {1} of service {0} is not served by vcl_fake yet.",
-)
 METHOD_NOT_ALLOWED = (
     "com.vmware.vapi.rest.httpMethodNotAllowed",
     "Method {0} is not allowed on {1}; allowed: {2}.",

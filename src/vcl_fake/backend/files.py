@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
 from vcl_fake.backend import ovf, signing
-from vcl_fake.backend.inventory import ItemFile
+from vcl_fake.backend.inventory import ItemFile, checksum_info
 from vcl_fake.backend.sessions import ACTIVE, ERROR, Content, UpdateSession, UpdateSessions
 from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
 from vcl_fake.errors import Message, VapiError, message, vapi_error
@@ -100,14 +100,11 @@ class SessionFile:
 
     def info(self) -> dict[str, Any]:
         """``com.vmware.content.library.item.updatesession.file.info``."""
-        checksum = None
-        if self.checksum is not None:
-            checksum = {"algorithm": self.algorithm, "checksum": self.checksum}
         return {
             "name": self.name,
             "source_type": self.source_type,
             "size": self.size if self.status == READY else None,
-            "checksum_info": checksum,
+            "checksum_info": checksum_info(self.algorithm, self.checksum),
             "source_endpoint": self.source_endpoint,
             "upload_endpoint": {"uri": self.upload_uri} if self.upload_uri else None,
             "bytes_transferred": self.bytes_transferred,

@@ -16,6 +16,11 @@ LOCAL, SUBSCRIBED = "LOCAL", "SUBSCRIBED"
 DEFAULT_BACKING = {"type": "DATASTORE", "datastore_id": "datastore-11", "storage_uri": None}
 
 
+def checksum_info(algorithm: str, checksum: str | None) -> dict[str, str] | None:
+    """``com.vmware.content.library.item.file.checksum_info``, or None without a checksum."""
+    return None if checksum is None else {"algorithm": algorithm, "checksum": checksum}
+
+
 @dataclass
 class ItemFile:
     """A file of a library item, as committed by a completed update session."""
@@ -30,15 +35,12 @@ class ItemFile:
 
     def info(self) -> dict[str, Any]:
         """``com.vmware.content.library.item.file.info``."""
-        checksum = None
-        if self.checksum is not None:
-            checksum = {"algorithm": self.algorithm, "checksum": self.checksum}
         return {
             "name": self.name,
             "size": self.size,
             "cached": self.cached,
             "version": str(self.version),
-            "checksum_info": checksum,
+            "checksum_info": checksum_info(self.algorithm, self.checksum),
             "file_download_endpoint": None,
         }
 

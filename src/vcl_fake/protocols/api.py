@@ -8,18 +8,15 @@ status vAPI maps the error to.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from vcl_fake import messages as M
 from vcl_fake.contract.operations import Operation, Route, operations
-from vcl_fake.contract.types import mismatch
 from vcl_fake.dispatcher import Dispatcher, Invocation
-from vcl_fake.errors import VapiError, message, vapi_error
-from vcl_fake.protocols.http import Request, Response, Scripted, parse_json
+from vcl_fake.errors import VapiError, message
+from vcl_fake.protocols.codec import Codec
+from vcl_fake.protocols.http import Request, Response
 
-SESSION_HEADER = "vmware-api-session-id"
 PROTOCOL = "api"
 
 
@@ -36,9 +33,11 @@ def not_found(request: Request) -> VapiError:
     )
 
 
-class ApiProtocol:
+class ApiProtocol(Codec):
+    protocol = PROTOCOL
+
     def __init__(self, dispatcher: Dispatcher) -> None:
-        self.dispatcher = dispatcher
+        super().__init__(dispatcher)
         routes = sorted(
             ((op.api, op) for op in operations() if op.api is not None),
             key=lambda ro: -len(ro[0].dispatch),
@@ -50,21 +49,10 @@ class ApiProtocol:
             by_template = self.templates.setdefault(route.segments, {})
             by_template.setdefault(route.template, []).append((route, op))
 
-    def handle(self, request: Request) -> Response:
-        try:
-            op, path_params = self.route(request)
-            inv = self.invocation(request, op, path_params)
-            result = self.dispatcher.dispatch(inv)
-        except VapiError as exc:
-            return error_response(exc)
-        except Scripted as scripted:
-            if scripted.fault == "truncated_body":
-                scripted.response = self.render(op, scripted.value)
-            raise
-        return self.render(op, result)
+    def error_response(self, error: VapiError) -> Response:
+        return error_response(error)
 
-    @staticmethod
-    def render(op: Operation, result: Any) -> Response:
+    def render(self, op: Operation, result: Any) -> Response:
         if op.success_status == 204:
             return Response.empty(204)
         return Response.json(op.success_status, op.output.encode(result))
@@ -124,55 +112,4 @@ class ApiProtocol:
             value = request.headers.get(header, request.query.get(param))
             if value is not None:
                 raw[param] = value
-        text = frozenset(raw)  # everything so far arrived as a string
-        bad_input = None  # reported by the dispatcher after authentication, like a real server
-        try:
-            body = self.json_body(request)
-            if route.body is not None:
-                raw[route.body] = body
-            elif body is not None:
-                if not isinstance(body, dict):
-                    raise mismatch("request body", "object", body)
-                raw.update(body)
-        except VapiError as exc:
-            bad_input = exc
-        user = password = None
-        if op.alias == "session.login":
-            user, password = basic_credentials(request)
-        return Invocation(
-            PROTOCOL,
-            op,
-            raw,
-            text,
-            token=request.headers.get(SESSION_HEADER),
-            user=user,
-            password=password,
-            bad_input=bad_input,
-        )
-
-    @staticmethod
-    def json_body(request: Request) -> Any:
-        try:
-            data = request.read()
-        except ValueError as exc:
-            raise vapi_error("INVALID_ARGUMENT", M.BAD_CONTENT, exc) from None
-        if not data.strip():
-            return None
-        try:
-            return parse_json(data)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise vapi_error("INVALID_ARGUMENT", M.MALFORMED_JSON, exc) from None
-
-
-def basic_credentials(request: Request) -> tuple[str | None, str | None]:
-    """User and password from an HTTP Basic ``Authorization`` header."""
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None, None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None, None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else (None, None)
+        return self.build(request, op, raw, route.body)

@@ -15,11 +15,10 @@ from urllib.parse import unquote
 
 from vcl_fake import messages as M
 from vcl_fake.contract.operations import PROBE_OPERATION, LegacyRoute, Operation, operations
-from vcl_fake.contract.types import mismatch
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
-from vcl_fake.protocols.api import SESSION_HEADER, ApiProtocol, basic_credentials
-from vcl_fake.protocols.http import Request, Response, Scripted
+from vcl_fake.protocols.codec import Codec
+from vcl_fake.protocols.http import Request, Response
 
 PROTOCOL = "rest"
 PREFIX = "/rest/"
@@ -34,28 +33,19 @@ def error_response(error: VapiError) -> Response:
     )
 
 
-class RestProtocol:
+class RestProtocol(Codec):
+    protocol = PROTOCOL
+
     def __init__(self, dispatcher: Dispatcher) -> None:
-        self.dispatcher = dispatcher
+        super().__init__(dispatcher)
         self.routes: list[tuple[LegacyRoute, Operation]] = [
             (op.rest, op) for op in (*operations(), PROBE_OPERATION)
         ]
 
-    def handle(self, request: Request) -> Response:
-        try:
-            op, id_value = self.route(request)
-            inv = self.invocation(request, op, id_value)
-            result = self.dispatcher.dispatch(inv)
-        except VapiError as exc:
-            return error_response(exc)
-        except Scripted as scripted:
-            if scripted.fault == "truncated_body":
-                scripted.response = self.render(op, scripted.value)
-            raise
-        return self.render(op, result)
+    def error_response(self, error: VapiError) -> Response:
+        return error_response(error)
 
-    @staticmethod
-    def render(op: Operation, result: Any) -> Response:
+    def render(self, op: Operation, result: Any) -> Response:
         if op.output.describe() == "void":
             return Response(200, {}, b"")
         return Response.json(200, {"value": op.output.encode(result)})
@@ -92,26 +82,4 @@ class RestProtocol:
         for name in route.query:
             if name in request.query:
                 raw[name] = request.query[name]
-        text = frozenset(raw)
-        bad_input = None
-        try:
-            body = ApiProtocol.json_body(request)
-            if body is not None:
-                if not isinstance(body, dict):
-                    raise mismatch("request body", "object", body)
-                raw.update(body)
-        except VapiError as exc:
-            bad_input = exc
-        user = password = None
-        if op.alias == "session.login":
-            user, password = basic_credentials(request)
-        return Invocation(
-            PROTOCOL,
-            op,
-            raw,
-            text,
-            token=request.headers.get(SESSION_HEADER),
-            user=user,
-            password=password,
-            bad_input=bad_input,
-        )
+        return self.build(request, op, raw)
