@@ -119,7 +119,9 @@ def _vcr(interaction: dict[str, Any]) -> Exchange:
 
 def check(exchange: Exchange) -> Iterator[str]:
     """What in one exchange breaks the contract."""
+    from vcl_fake.protocols.api import ApiProtocol
     from vcl_fake.protocols.jsonrpc import is_jsonrpc
+    from vcl_fake.protocols.rest import RestProtocol
 
     request = Request(
         exchange.method, exchange.url, Headers(exchange.request_headers), exchange.request_body
@@ -128,9 +130,9 @@ def check(exchange: Exchange) -> Iterator[str]:
     if is_jsonrpc(request):
         yield from _check_jsonrpc(request, exchange)
     elif path.startswith("/api/"):
-        yield from _check_api(request, exchange)
+        yield from _check_rest_like(ApiProtocol(None), request, exchange, legacy=False)  # type: ignore[arg-type]
     elif path.startswith("/rest/"):
-        yield from _check_rest(request, exchange)
+        yield from _check_rest_like(RestProtocol(None), request, exchange, legacy=True)  # type: ignore[arg-type]
 
 
 def _input(
@@ -196,28 +198,45 @@ def _json(body: bytes) -> Any:
     return json.loads(body) if body.strip() else None
 
 
-def _check_api(request: Request, exchange: Exchange) -> Iterator[str]:
-    from vcl_fake.protocols.api import ApiProtocol
-
-    api = ApiProtocol.__new__(ApiProtocol)
-    ApiProtocol.__init__(api, None)  # type: ignore[arg-type]  # routing needs no dispatcher
+def _request(codec: Any, request: Request) -> tuple[Operation | None, list[str]]:
+    """Route and read a request the way ``codec`` does (no dispatcher involved)."""
     try:
-        op, params = api.route(request)
-        inv = api.invocation(request, op, params)
+        op, where = codec.route(request)
+        inv = codec.invocation(request, op, where)
     except VapiError as exc:
-        yield f"request: {exc}"
+        return None, [f"request: {exc}"]
+    return op, list(_input(op, dict(inv.raw), inv.text, inv.bad_input))
+
+
+def _check_rest_like(
+    codec: Any, request: Request, exchange: Exchange, legacy: bool
+) -> Iterator[str]:
+    """/api and legacy /rest: the same checks, with /rest's ``{"type", "value"}`` and
+    ``{"value"}`` wrappers."""
+    op, problems = _request(codec, request)
+    yield from problems
+    if op is None:
         return
-    yield from _input(op, dict(inv.raw), inv.text, inv.bad_input)
     try:
         body = _json(exchange.response_body)
     except ValueError:
         yield "response: the body is not JSON"
         return
     if exchange.status >= 400:
-        if not isinstance(body, dict) or "error_type" not in body:
+        wrapped = isinstance(body, dict) and set(body) == {"type", "value"}
+        error = body["value"] if legacy and wrapped else body
+        if not isinstance(error, dict) or "error_type" not in error or (legacy and not wrapped):
             yield "response: an error answer without a vAPI error body"
             return
-        yield from _error(op, body["error_type"], body, exchange.status)
+        yield from _error(op, error["error_type"], error, exchange.status)
+        return
+    if legacy:
+        if op is PROBE_OPERATION or op.output.describe() == "void":
+            return
+        if not isinstance(body, dict) or set(body) != {"value"}:
+            yield 'response: a result without its {"value": ...} wrapper'
+            return
+        yield from _result(op, body["value"], "value")
         return
     if exchange.status != op.success_status:
         yield f"response: status {exchange.status}; {op.alias} answers {op.success_status}"
@@ -226,39 +245,6 @@ def _check_api(request: Request, exchange: Exchange) -> Iterator[str]:
             yield "response: 204 with a body"
         return
     yield from _result(op, body, "result")
-
-
-def _check_rest(request: Request, exchange: Exchange) -> Iterator[str]:
-    from vcl_fake.protocols.rest import RestProtocol
-
-    rest = RestProtocol.__new__(RestProtocol)
-    RestProtocol.__init__(rest, None)  # type: ignore[arg-type]
-    try:
-        op, id_value = rest.route(request)
-        inv = rest.invocation(request, op, id_value)
-    except VapiError as exc:
-        yield f"request: {exc}"
-        return
-    yield from _input(op, dict(inv.raw), inv.text, inv.bad_input)
-    try:
-        body = _json(exchange.response_body)
-    except ValueError:
-        yield "response: the body is not JSON"
-        return
-    if exchange.status >= 400:
-        if not isinstance(body, dict) or set(body) != {"type", "value"}:
-            yield 'response: an error answer without a {"type", "value"} body'
-            return
-        yield from _error(op, body["value"].get("error_type"), body["value"], exchange.status)
-        return
-    if op is PROBE_OPERATION:
-        return
-    if op.output.describe() == "void":
-        return
-    if not isinstance(body, dict) or set(body) != {"value"}:
-        yield 'response: a result without its {"value": ...} wrapper'
-        return
-    yield from _result(op, body["value"], "value")
 
 
 def _check_jsonrpc(request: Request, exchange: Exchange) -> Iterator[str]:
