@@ -85,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vcl_fake.scenario import read
 
         for name, path in sorted(bundled_scenarios().items()):
-            print(f"{name:38} {read(path).description.strip().splitlines()[0]}")
+            summary = " ".join(read(path).description.split()).split(": ")[0].split(". ")[0]
+            print(f"{name:32} {summary.rstrip('.')}")
         return 0
     return check_files(args.files)
 
@@ -184,5 +185,18 @@ def check_files(files: Sequence[str]) -> int:
     return 1 if bad else 0
 
 
+def run() -> None:
+    """The console script: ``main()``, quiet when its output pipe closes early (``| head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
