@@ -421,3 +421,29 @@ def test_serve_command_prints_its_address_and_stops_cleanly(tmp_path):
             assert proc.stdout.read().strip().endswith("vcl-fake stopped")
         finally:
             proc.kill()
+
+
+def test_slow_clients_are_cut_off(served, monkeypatch):
+    vc, client = served
+    monkeypatch.setattr("vcl_fake.server._Handler.timeout", 0.5)
+    host, port = client.url.removeprefix("https://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=str(vc.server.ca_file))
+    with (
+        socket.create_connection((host, int(port)), timeout=5) as sock,
+        context.wrap_socket(sock, server_hostname=host) as tls,
+    ):
+        tls.sendall(b"GET /api/session HTTP/1.1\r\nHost: x\r\n")  # ... and never finishes
+        start = time.monotonic()
+        assert tls.recv(1024) == b""  # the server hangs up
+        assert time.monotonic() - start < 4
+    assert client.get("/api/content/library").status_code == 200
+
+
+def test_oversized_api_bodies_are_refused(served, monkeypatch):
+    _, client = served
+    monkeypatch.setattr("vcl_fake.protocols.http.API_BODY_LIMIT", 1024)
+    response = client.post(
+        SESSIONS, data=b"{" + b" " * 4096 + b"}", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["messages"][0]["id"] == "vapi.json.read.invalid"

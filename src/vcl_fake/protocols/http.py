@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 Body = bytes | Iterable[bytes] | None
+#: The largest API request body read (uploads stream and have no limit).
+API_BODY_LIMIT = 64 * 1024 * 1024
 
 
 def parse_json(data: bytes | str) -> Any:
@@ -91,8 +93,9 @@ class Request:
             return iter((body.encode(),))
         return _guarded(body)
 
-    def read(self, limit: int = 64 * 1024 * 1024) -> bytes:
+    def read(self, limit: int | None = None) -> bytes:
         """The whole body (for API calls, which are small; uploads use :meth:`chunks`)."""
+        limit = API_BODY_LIMIT if limit is None else limit
         out = bytearray()
         for chunk in self.chunks():
             out += chunk
