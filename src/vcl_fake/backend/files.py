@@ -3,12 +3,13 @@
 A new session lists the item's current files (source NONE, READY). ``add`` stages a file to
 be pushed (to an unguessable upload URL) or pulled from a registered source; adding a name
 again replaces the entry; ``remove`` drops it from the session and, at complete, from the
-item. Every transfer ends in :meth:`SessionFiles._deliver`, which hashes and spools the bytes
-and checks the declared size and checksum.
+item. The bytes of every transfer go through a :class:`~vcl_fake.backend.transfers.Transfer`
+and end in :meth:`SessionFiles._deliver`, which checks the declared size and checksum;
+validation and the preview are :mod:`vcl_fake.backend.review`'s.
 
-Uploads stream: the data plane takes a :class:`Transfer` under the backend lock, feeds it
-chunks without the lock, and hands it back under the lock. Pulls progress lazily: their state
-is computed from the clock and the source's rate whenever the session is read.
+Uploads stream: the data plane takes a Transfer under the backend lock, feeds it chunks
+without the lock, and hands it back under the lock. Pulls progress lazily: their state is
+computed from the clock and the source's rate whenever the session is read.
 """
 
 from __future__ import annotations
@@ -17,40 +18,28 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import re
-import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
-from vcl_fake.backend import ovf, signing
+from vcl_fake.backend import ovf
 from vcl_fake.backend.inventory import ItemFile, checksum_info
+from vcl_fake.backend.review import Review
 from vcl_fake.backend.sessions import ACTIVE, ERROR, Content, UpdateSession, UpdateSessions
 from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
+from vcl_fake.backend.transfers import (
+    FAILED,
+    READY,
+    TRANSFERRING,
+    WAITING,
+    Sink,
+    Transfer,
+    check_file_name,
+)
 from vcl_fake.errors import Message, VapiError, message, vapi_error
 
-WAITING, TRANSFERRING, READY, FAILED = "WAITING_FOR_TRANSFER", "TRANSFERRING", "READY", "ERROR"
 DIGEST_HEX = {"MD5": 32, "SHA1": 40, "SHA256": 64, "SHA512": 128}
-SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger content goes to a temporary file on disk
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def check_file_name(name: str) -> None:
-    """A plain file name: no path, no traversal, no control characters."""
-    problem = None
-    if not name:
-        problem = "it is empty"
-    elif "/" in name or "\\" in name:
-        problem = "it contains a path separator"
-    elif name in (".", ".."):
-        problem = "it names a directory"
-    elif _CONTROL.search(name):
-        problem = "it contains a control character"
-    elif len(name.encode()) > 255:
-        problem = "it is longer than 255 bytes"
-    if problem:
-        raise vapi_error("INVALID_ARGUMENT", M.FILE_NAME_INVALID, name, problem)
 
 
 @dataclass
@@ -114,132 +103,6 @@ class SessionFile:
         }
 
 
-class Sink:
-    """Bytes of one file arriving: hashed (in every algorithm asked) and spooled, never joined.
-    Metadata files (descriptor, manifest, certificate) are also kept in memory, bounded."""
-
-    def __init__(self, name: str, algorithms: Iterable[str], keep_content: bool) -> None:
-        self.name = name
-        self.hashers = {a: hashlib.new(a.lower()) for a in algorithms}
-        # The spool outlives this call: it becomes the item file's data.
-        spooled = tempfile.SpooledTemporaryFile
-        self.spool: IO[bytes] | None = spooled(SPOOL_IN_MEMORY) if keep_content else None
-        self.metadata: bytearray | None = bytearray() if ovf.is_metadata(name) else None
-        self.received = 0
-
-    def write(self, chunk: bytes) -> None:
-        for hasher in self.hashers.values():
-            hasher.update(chunk)
-        if self.spool is not None:
-            self.spool.write(chunk)
-        if self.metadata is not None:
-            if len(self.metadata) + len(chunk) > ovf.METADATA_LIMIT:
-                raise ovf.OvfError(f"{self.name} is larger than {ovf.METADATA_LIMIT} bytes")
-            self.metadata += chunk
-        self.received += len(chunk)
-
-    def digests(self) -> dict[str, str]:
-        return {a: h.hexdigest() for a, h in self.hashers.items()}
-
-    def data(self) -> IO[bytes] | None:
-        if self.spool is not None:
-            self.spool.seek(0)
-        return self.spool
-
-
-def _check_metadata(sink: Sink) -> None:
-    """A descriptor must parse and a manifest must read; raise OvfError otherwise."""
-    if sink.metadata is None:
-        return
-    if ovf.is_descriptor(sink.name):
-        ovf.referenced_files(bytes(sink.metadata))
-    elif ovf.is_manifest(sink.name):
-        ovf.parse_manifest(bytes(sink.metadata))
-    elif ovf.is_certificate(sink.name):
-        signing.parse_cert_file(bytes(sink.metadata))
-
-
-class Transfer:
-    """One file's transfer. ``feed`` consumes the byte stream (without the backend lock) and
-    never raises for bad content: a malformed package is recorded in ``failure``."""
-
-    def __init__(
-        self,
-        session: UpdateSession,
-        file: SessionFile,
-        keep_content: bool,
-        manifest: dict[str, tuple[str, str]],
-    ) -> None:
-        self.session = session
-        self.file = file
-        self.keep_content = keep_content
-        self.manifest = dict(manifest)
-        #: Scenario-scripted behaviour: corrupt, fail_after (+ message), stall, rate.
-        self.script = dict(session.transfer_overrides.get(file.name, {}))
-        self.failure: str | None = None
-        self.interrupted = False
-        self.parts: list[Sink] = []
-        self.ova = ovf.is_ova(file.name)
-        algorithms = self._algorithms(file.name, file.algorithm)
-        self.sink = Sink(file.name, algorithms, keep_content and not self.ova)
-
-    @property
-    def received(self) -> int:
-        return self.sink.received
-
-    def _algorithms(self, name: str, declared: str) -> set[str]:
-        wanted = {declared}
-        if name in self.manifest:
-            wanted.add(self.manifest[name][0])
-        return wanted
-
-    def write(self, chunk: bytes) -> None:
-        if self.script.get("corrupt") and self.sink.received == 0 and chunk:
-            chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]  # damaged in transit
-        self.sink.write(chunk)
-        self.file.bytes_transferred = self.sink.received
-
-    def feed(self, chunks: Iterable[bytes]) -> None:
-        limit = self.script.get("fail_after")
-        if limit is not None:
-            chunks = self._cut(chunks, limit)
-        try:
-            if self.ova:
-                ovf.unpack_ova(iter(chunks), self.write, self._open_part, check_file_name)
-                for part in self.parts:
-                    _check_metadata(part)
-            else:
-                for chunk in chunks:
-                    self.write(chunk)
-                _check_metadata(self.sink)
-        except ovf.OvfError as exc:
-            self.failure = str(exc)
-            for _ in chunks:  # the client still sends the rest; it is not looked at
-                pass
-
-    def _cut(self, chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:
-        """Stop after ``limit`` bytes: the transfer breaks there."""
-        sent = 0
-        for chunk in chunks:
-            if sent + len(chunk) >= limit:
-                yield chunk[: limit - sent]
-                self.interrupted = True
-                return
-            sent += len(chunk)
-            yield chunk
-
-    def _open_part(self, name: str, size: int) -> Sink:
-        if (
-            self.parts
-            and self.parts[-1].metadata is not None
-            and ovf.is_manifest(self.parts[-1].name)
-        ):
-            self.manifest.update(ovf.parse_manifest(bytes(self.parts[-1].metadata)))
-        part = Sink(name, self._algorithms(name, "SHA1"), self.keep_content)
-        self.parts.append(part)
-        return part
-
-
 class SessionFiles(Content):
     """The file sub-service over the sessions of one backend. Callers hold the backend lock."""
 
@@ -256,7 +119,7 @@ class SessionFiles(Content):
         self.keep_content = keep_content
         self.sources: dict[str, Source] = {}
         self.trusted: list[str] = trusted if trusted is not None else []
-        self._roots: dict[str, list[Any]] = {}  # PEM -> parsed certificates
+        self.review = Review(sessions.clock, self.trusted)
         self.uploads: dict[str, tuple[str, str]] = {}  # token -> (session id, file name)
         sessions.content = self
 
@@ -277,12 +140,12 @@ class SessionFiles(Content):
                 raise vapi_error(
                     "NOT_ALLOWED_IN_CURRENT_STATE", M.FILE_NOT_RECEIVED, f.name, f.status
                 )
-        result = self.validation(session)
+        result = self.review.validation(session)
         if result["has_errors"]:
             missing = ", ".join(result["missing_files"]) or "none"
             invalid = ", ".join(f["name"] for f in result["invalid_files"]) or "none"
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.VALIDATION_FAILED, missing, invalid)
-        preview = self.preview(session)
+        preview = self.review.preview(session, super().preview(session))
         unignored = [w["type"] for w in preview.get("warnings") or () if not w["ignored"]]
         if unignored:  # the session fails, as vCenter fails it (see docs/differences.md)
             error = message(M.PREVIEW_WARNINGS, ", ".join(unignored))
@@ -351,7 +214,7 @@ class SessionFiles(Content):
         if endpoint is not None and urlsplit(endpoint["uri"]).scheme.lower() not in SCHEMES:
             raise vapi_error("INVALID_ARGUMENT", M.URI_SCHEME_UNSUPPORTED, endpoint["uri"])
         if ovf.is_manifest(name) or ovf.is_certificate(name):
-            descriptor = self._descriptor(session)
+            descriptor = self.review.descriptor(session)
             if descriptor is not None:
                 raise vapi_error(
                     "NOT_ALLOWED_IN_CURRENT_STATE",
@@ -406,167 +269,10 @@ class SessionFiles(Content):
     def file_validate(self, update_session_id: str) -> dict[str, Any]:
         session = self.sessions.active(update_session_id, "validate", completing_ok=True)
         self.sessions.touch(session)
-        return self.validation(session)
-
-    def validation(self, session: UpdateSession) -> dict[str, Any]:
-        """``ValidationResult``: files in ERROR, files the descriptor references but the session
-        lacks, and files whose digest contradicts the manifest."""
-        invalid = [
-            {"name": f.name, "error_message": f.error_message}
-            for f in session.files.values()
-            if f.status == FAILED and f.error_message is not None
-        ]
-        missing: list[str] = []
-        descriptor = self._descriptor(session)
-        if descriptor is not None and descriptor.status == READY and descriptor.content is not None:
-            try:
-                missing = [
-                    n for n in ovf.referenced_files(descriptor.content) if n not in session.files
-                ]
-            except ovf.OvfError as exc:
-                error = message(M.PACKAGE_INVALID, descriptor.name, exc)
-                invalid.append({"name": descriptor.name, "error_message": error})
-        invalid += self._manifest_mismatches(session)
-        cert_entry, cert_file = self._cert_file(session)
-        if cert_entry is not None and cert_file is not None:
-            manifest = session.files.get(cert_file.manifest_name)
-            if manifest is None:
-                missing.append(cert_file.manifest_name)
-            elif (
-                manifest.status == READY
-                and manifest.content is not None
-                and not signing.signature_verifies(cert_file, manifest.content)
-            ):
-                subject = cert_file.signer.subject.rfc4514_string()
-                error = message(M.SIGNATURE_INVALID, cert_entry.name, manifest.name, subject)
-                invalid.append({"name": cert_entry.name, "error_message": error})
-        return {
-            "has_errors": bool(missing or invalid),
-            "missing_files": missing,
-            "invalid_files": invalid,
-        }
-
-    def _manifest_mismatches(self, session: UpdateSession) -> list[dict[str, Any]]:
-        found = []
-        manifest_file = next((f for f in session.files.values() if ovf.is_manifest(f.name)), None)
-        try:
-            entries = self.manifest(session)
-        except ovf.OvfError as exc:
-            assert manifest_file is not None
-            return [
-                {
-                    "name": manifest_file.name,
-                    "error_message": message(M.PACKAGE_INVALID, manifest_file.name, exc),
-                }
-            ]
-        for name, (algorithm, expected) in entries.items():
-            f = session.files.get(name)
-            if f is None or f.status != READY:
-                continue
-            actual = f.digest_in(algorithm)
-            if actual is None:
-                error = message(M.MANIFEST_UNVERIFIABLE, name, algorithm)
-            elif actual != expected:
-                error = message(M.MANIFEST_MISMATCH, name, algorithm, expected, actual)
-            else:
-                continue
-            found.append({"name": name, "error_message": error})
-        return found
-
-    @staticmethod
-    def _descriptor(session: UpdateSession) -> SessionFile | None:
-        """The OVF descriptor this session brings (not one the item already had)."""
-        return next(
-            (
-                f
-                for f in session.files.values()
-                if ovf.is_descriptor(f.name) and f.source_type != "NONE"
-            ),
-            None,
-        )
-
-    @staticmethod
-    def manifest(session: UpdateSession) -> dict[str, tuple[str, str]]:
-        """The session's manifest entries, once the manifest has arrived (else empty)."""
-        for f in session.files.values():
-            if ovf.is_manifest(f.name) and f.status == READY and f.content is not None:
-                return ovf.parse_manifest(f.content)
-        return {}
+        return self.review.validation(session)
 
     def preview(self, session: UpdateSession) -> dict[str, Any]:
-        """``PreviewInfo``: UNAVAILABLE without a descriptor (NOT_APPLICABLE once complete is
-        called), PREPARING until the package metadata has arrived, then AVAILABLE with the
-        signer's certificate and one warning per problem, judged at the clock's time."""
-        if session.preview_override is not None:
-            return self._scripted_preview(session, session.preview_override)
-        metadata = [
-            f
-            for f in session.files.values()
-            if f.source_type != "NONE" and (ovf.is_metadata(f.name) or ovf.is_ova(f.name))
-        ]
-        if not any(ovf.is_descriptor(f.name) or ovf.is_ova(f.name) for f in metadata):
-            return super().preview(session)
-        if any(f.status != READY for f in metadata):
-            return {"state": "PREPARING"}
-        _, cert_file = self._cert_file(session)
-        if cert_file is None:
-            return {"state": "AVAILABLE", "warnings": []}
-        ignored = {b["type"]: b["ignored"] for b in session.warning_behavior}
-        now = self.sessions.clock.now()
-        found = signing.warnings(cert_file, self._trusted_roots(), now)
-        return {
-            "state": "AVAILABLE",
-            "certificate_info": signing.certificate_info(cert_file),
-            "cert_chain": signing.cert_chain(cert_file),
-            "warnings": [
-                {"type": kind, "message": text, "ignored": ignored.get(kind, False)}
-                for kind, text in found
-            ],
-        }
-
-    @staticmethod
-    def _scripted_preview(session: UpdateSession, script: dict[str, Any]) -> dict[str, Any]:
-        """A preview a scenario rule forced."""
-        out: dict[str, Any] = {"state": script["state"]}
-        if script["state"] != "AVAILABLE":
-            return out
-        ignored = {b["type"]: b["ignored"] for b in session.warning_behavior}
-        out["warnings"] = [
-            {
-                "type": w["type"],
-                "message": {
-                    "id": M.SCRIPTED_WARNING[0],
-                    "default_message": w["message"],
-                    "args": [],
-                }
-                if "message" in w
-                else message(M.SCRIPTED_WARNING, w["type"]),
-                "ignored": ignored.get(w["type"], False),
-            }
-            for w in script.get("warnings", [])
-        ]
-        if "certificate_info" in script:
-            info = dict(script["certificate_info"])
-            info.setdefault("x509", "")
-            out["certificate_info"] = info
-        return out
-
-    def _cert_file(self, session: UpdateSession) -> tuple[SessionFile | None, Any]:
-        """The session's certificate file and its parsed content, once it has arrived."""
-        for f in session.files.values():
-            if ovf.is_certificate(f.name) and f.status == READY and f.content is not None:
-                if f.parsed is None:
-                    f.parsed = signing.parse_cert_file(f.content)
-                return f, f.parsed
-        return None, None
-
-    def _trusted_roots(self) -> list[Any]:
-        from vcl_fake.backend.sources import load_certificates
-
-        for pem in self.trusted:
-            if pem not in self._roots:
-                self._roots[pem] = load_certificates(pem)
-        return [c for pem in self.trusted for c in self._roots[pem]]
+        return self.review.preview(session, super().preview(session))
 
     def file_probe(self, source_endpoint: dict[str, Any]) -> dict[str, Any]:
         """govc's probe: can the server reach the source, and does its certificate pass?"""
@@ -659,7 +365,7 @@ class SessionFiles(Content):
         entry = session.files[name]
         entry.status, entry.bytes_transferred, entry.error_message = TRANSFERRING, 0, None
         self.sessions.touch(session)
-        return Transfer(session, entry, self.keep_content, self.manifest(session))
+        return Transfer(session, entry, self.keep_content, self.review.manifest(session))
 
     def finish_upload(self, transfer: Transfer, broken: bool = False) -> bool:
         """Verify what arrived; False if the session or file moved on meanwhile."""
@@ -724,7 +430,7 @@ class SessionFiles(Content):
             entry.bytes_transferred = moved
             return None
         at = started + source.duration(source.size)
-        transfer = Transfer(session, entry, self.keep_content, self.manifest(session))
+        transfer = Transfer(session, entry, self.keep_content, self.review.manifest(session))
         transfer.script.pop("fail_after", None)  # already applied to the source
         transfer.feed(source.chunks())
         self._deliver(transfer, at)
