@@ -150,16 +150,16 @@ class Interceptor:
                 return fake.send(adapter, request, **kwargs)
             return previous_on_request(mock, adapter, request, **kwargs)
 
-        HTTPAdapter.send = self._send = send  # type: ignore[method-assign]
-        responses.RequestsMock._on_request = self._on_request = on_request  # type: ignore[method-assign]
+        HTTPAdapter.send = self._send = send  # type: ignore[method-assign,assignment]
+        responses.RequestsMock._on_request = self._on_request = on_request  # type: ignore[method-assign,assignment]
 
     def _uninstall(self) -> None:
         # Restore only what is still ours: if someone patched over us, our functions stay in
         # their chain, where with no active fake they simply pass everything on.
         if HTTPAdapter.send is self._send:
-            HTTPAdapter.send = self._previous_send  # type: ignore[method-assign]
+            HTTPAdapter.send = self._previous_send  # type: ignore[method-assign,assignment]
         if responses.RequestsMock._on_request is self._on_request:
-            responses.RequestsMock._on_request = self._previous_on_request  # type: ignore[method-assign]
+            responses.RequestsMock._on_request = self._previous_on_request  # type: ignore[method-assign,assignment]
 
 
 def _user_mock_matches(mock: Any, request: Any, kwargs: dict[str, Any]) -> bool:

@@ -15,7 +15,7 @@ def bundled_scenarios() -> dict[str, Path]:
     """The scenario library shipped with vcl_fake: name -> file."""
     root = resources.files("vcl_fake") / "scenarios"
     if not root.is_dir():  # running from a source checkout
-        root = Path(__file__).resolve().parents[2] / "scenarios"  # type: ignore[assignment]
+        root = Path(__file__).resolve().parents[2] / "scenarios"
     return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
 
 

@@ -84,7 +84,7 @@ class DemoClient:
                 f"{body['error_type']}: {body['messages'][0]['default_message']}"
             )
         elif isinstance(body, dict):
-            step.state = body.get("state", body.get("status", ""))
+            step.state = str(body.get("state", body.get("status", "")))
             preview = body.get("preview_info") or {}
             step.preview = preview.get("state", "")
             warnings = [
@@ -159,16 +159,12 @@ class DemoClient:
     def add_and_send(self, session_id: str, name: str, data: bytes, pull_uri: str | None) -> None:
         files = f"{SESSIONS}/{session_id}/file"
         checksum = {"algorithm": "SHA256", "checksum": hashlib.sha256(data).hexdigest()}
+        spec: dict[str, Any] = {"name": name, "checksum_info": checksum}
         if pull_uri is not None:
-            spec = {
-                "name": name,
-                "source_type": "PULL",
-                "source_endpoint": {"uri": pull_uri},
-                "checksum_info": checksum,
-            }
+            spec.update(source_type="PULL", source_endpoint={"uri": pull_uri})
             self.call(f"add {name} (PULL)", "POST", files, json=spec)
             return
-        spec = {"name": name, "source_type": "PUSH", "size": len(data), "checksum_info": checksum}
+        spec.update(source_type="PUSH", size=len(data))
         response = self.call(f"add {name}", "POST", files, json=spec)
         if not self.ok(response, 200):
             raise GiveUp(f"cannot add {name}")
@@ -263,12 +259,8 @@ def _order(name: str) -> tuple[int, str]:
 def run(vc: FakeVCenter, scenario: Scenario | None) -> DemoResult:
     """Walk the flow against an active fake; the fake's expectations are checked at the end."""
     demo = scenario.demo if scenario else {}
-    client = DemoClient(
-        vc,
-        USER
-        if "users" not in (scenario.setup if scenario else {})
-        else next(iter(scenario.setup["users"].items())),
-    )
+    users = scenario.setup.get("users") if scenario else None
+    client = DemoClient(vc, next(iter(users.items())) if users else USER)
     result = DemoResult(client.steps)
     item_id = _item(vc, demo.get("item"))
     client.names[item_id] = "{item}"

@@ -108,7 +108,8 @@ class Dispatcher:
                             "last_accessed_time": api_session.last_accessed_time,
                         }
                     elif op.alias == "session.logout":
-                        result = backend.auth.logout(api_session)
+                        backend.auth.logout(api_session)
+                        result = None
                     else:
                         result = backend.handlers[op.alias](**inputs)
         except VapiError as exc:
@@ -125,9 +126,9 @@ class Dispatcher:
             note(error.error_type, error=error)
             raise error from exc
         if event.truncate:
-            scripted = Scripted(fault="truncated_body", value=result)
-            note(outcome_of(scripted), result)
-            raise scripted
+            cut = Scripted(fault="truncated_body", value=result)
+            note(outcome_of(cut), result)
+            raise cut
         note("success", result)
         return result
 

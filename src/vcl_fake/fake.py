@@ -45,7 +45,7 @@ class FakeVCenter:
         keep_content: bool = True,
         scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None = None,
     ) -> None:
-        self._options = {
+        self._options: dict[str, Any] = {
             "users": users,
             "session_timeout": session_timeout,
             "session_retention": session_retention,
@@ -57,8 +57,10 @@ class FakeVCenter:
         if seed is None and script is not None:
             seed = script.seed
         if clock is None:  # a scenario's clock is a manual one unless it says "system"
-            wants_system = script is None or script.clock_mode == "system"
-            clock = SystemClock() if wants_system else ManualClock(script.clock_start)
+            if script is None or script.clock_mode == "system":
+                clock = SystemClock()
+            else:
+                clock = ManualClock(script.clock_start)
         self.host = host.lower()
         self.clock: Clock = clock
         self._options["seed"] = seed
@@ -69,8 +71,7 @@ class FakeVCenter:
             self.load_scenario(script)
 
     def _build(self) -> None:
-        options = dict(self._options)
-        self.backend = Backend(self.clock, host=self.host, **options)
+        self.backend = Backend(self.clock, host=self.host, **self._options)
         self.dispatcher = Dispatcher(self.backend)
         self.app = Application(self.dispatcher)
 

@@ -136,6 +136,7 @@ def _certificate(
     from cryptography.hazmat.primitives.serialization import Encoding
 
     key = _key(key_type)
+    chain: tuple[str, ...]
     if issuer is None:
         issuer_name, signing_key, chain = _name(subject), key, ()
     else:

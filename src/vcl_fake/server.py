@@ -220,8 +220,8 @@ class FakeServer:
             self.certificate_pem = Path(cert).read_text()
             if self.ca_file is None:
                 self.ca_file = Path(cert)  # a given certificate is its own trust anchor
-        host, real_port = self.httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        host, real_port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
+        shown = f"[{host}]" if ":" in host else host
         self.url = f"{'https' if tls else 'http'}://{shown}:{real_port}"
         self.httpd.base_url = self.url
         self._thread: threading.Thread | None = None

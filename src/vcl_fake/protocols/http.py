@@ -57,7 +57,7 @@ class Headers(dict[str, str]):
         pairs = items.items() if isinstance(items, Mapping) else items
         super().__init__((k.lower(), v) for k, v in pairs)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
     def __getitem__(self, key: str) -> str:

@@ -186,8 +186,8 @@ class Engine:
                     f"got {item.content_version}"
                 )
             if "files" in want and sorted(item.files) != sorted(want["files"]):
-                expected, actual = sorted(want["files"]), sorted(item.files)
-                failures.append(f"item {name!r}: expected files {expected}, got {actual}")
+                wanted, present = sorted(want["files"]), sorted(item.files)
+                failures.append(f"item {name!r}: expected files {wanted}, got {present}")
         if "operations" in expect:
             allowed = set(expect["operations"])
             extra = sorted({c.operation for c in calls} - allowed)

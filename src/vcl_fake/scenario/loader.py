@@ -120,8 +120,9 @@ def _convert(
             if key in out:
                 problems.append(Problem(doc.source, line, column, f"duplicate key {key!r}"))
                 continue
-            doc.keys[(*path, key)] = (line, column)
-            out[key] = _convert(value_node, (*path, key), doc, problems, constructor)
+            where = (*path, key)
+            doc.keys[where] = (line, column)
+            out[key] = _convert(value_node, where, doc, problems, constructor)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
