@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,20 +99,3 @@ def item(vc: FakeVCenter, library: str) -> str:
 @pytest.fixture
 def api(vc: FakeVCenter) -> Api:
     return Api(vc)
-
-
-@contextlib.contextmanager
-def sdk_client(**kwargs: Any) -> Iterator[Any]:
-    """The official SDK's client, logged out while the fake still runs.
-
-    The SDK logs out in ``__del__``; left to the garbage collector, that logout can land in a
-    later test's fake on the same host. Close it while its own fake is active, and only once.
-    """
-    from vmware.vapi.vsphere.client import create_vsphere_client
-
-    client = create_vsphere_client(**kwargs)
-    try:
-        yield client
-    finally:
-        client.__exit__(None, None, None)
-        client.session_svc = None  # __del__ then has nothing left to log out

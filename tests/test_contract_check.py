@@ -99,15 +99,14 @@ def test_the_fakes_own_traffic_keeps_the_contract(tmp_path):
 
 def test_sdk_traffic_keeps_the_contract(tmp_path):
     pytest.importorskip("com.vmware.content_client")
-    import requests
     from com.vmware.content.library.item_client import UpdateSessionModel
     from com.vmware.vapi.std.errors_client import NotFound
-    from conftest import sdk_client
+
+    from vcl_fake.sdk import vsphere_client
 
     def flow(vc):
         item = vc.create_item(vc.create_library("l"), "i")
-        user = {"username": "administrator@vsphere.local", "password": "VMware1!"}
-        with sdk_client(server=vc.host, session=requests.Session(), **user) as client:
+        with vsphere_client(vc) as client:
             sid = client.content.library.item.UpdateSession.create(
                 UpdateSessionModel(library_item_id=item)
             )

@@ -25,7 +25,6 @@ from com.vmware.vapi.std.errors_client import (
     ResourceBusy,
     Unauthenticated,
 )
-from conftest import sdk_client
 from vmware.vapi.vsphere.client import create_vsphere_client
 
 from contract.bindings import check_api, check_jsonrpc
@@ -33,6 +32,7 @@ from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.contract.operations import BY_ID
 from vcl_fake.packages import signed_ovf, signing_certificate
 from vcl_fake.protocols.http import Request, Response
+from vcl_fake.sdk import vsphere_client
 
 USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
 
@@ -78,9 +78,7 @@ def vc():
 
 @pytest.fixture
 def client(vc):
-    with sdk_client(
-        server=vc.host, username=USER, password=PASSWORD, session=requests.Session()
-    ) as sdk:
+    with vsphere_client(vc) as sdk:
         yield sdk
 
 

@@ -185,18 +185,14 @@ def test_curl(served):
 def test_the_official_sdk_over_real_https(served):
     pytest.importorskip("com.vmware.content_client")
     from com.vmware.content.library.item_client import UpdateSessionModel
-    from conftest import sdk_client
+
+    from vcl_fake.sdk import vsphere_client
 
     vc, client = served
     session = requests.Session()
     session.trust_env = False
     session.verify = str(vc.server.ca_file)
-    with sdk_client(
-        server=client.url.removeprefix("https://"),
-        username=USER,
-        password=PASSWORD,
-        session=session,
-    ) as sdk:
+    with vsphere_client(vc, server=client.url.removeprefix("https://"), session=session) as sdk:
         session_id = sdk.content.library.item.UpdateSession.create(
             UpdateSessionModel(library_item_id=vc.items[2])
         )
