@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import ipaddress
 import logging
 import socket
@@ -230,14 +229,9 @@ class FakeServer:
     @property
     def thumbprint(self) -> str:
         """SHA-256 thumbprint of the served certificate, colon-separated hex."""
-        from cryptography import x509
-        from cryptography.hazmat.primitives.serialization import Encoding
+        from vcl_fake.backend.sources import load_certificates, thumbprint
 
-        der = x509.load_pem_x509_certificate(self.certificate_pem.encode()).public_bytes(
-            Encoding.DER
-        )
-        digest = hashlib.sha256(der).hexdigest().upper()
-        return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+        return thumbprint(load_certificates(self.certificate_pem)[0], "sha256")
 
     def start(self) -> FakeServer:
         files = self.fake.backend.files

@@ -120,11 +120,11 @@ def _fingerprints(cert: Any) -> set[str]:
     return {hashlib.sha256(der).hexdigest(), hashlib.sha1(der).hexdigest()}
 
 
-def thumbprint(cert: Any) -> str:
-    """The SHA-1 thumbprint as vSphere shows it: colon-separated upper-case hex."""
+def thumbprint(cert: Any, algorithm: str = "sha1") -> str:
+    """A certificate's thumbprint as vSphere shows it: colon-separated upper-case hex."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    digest = hashlib.sha1(cert.public_bytes(Encoding.DER)).hexdigest().upper()
+    digest = hashlib.new(algorithm, cert.public_bytes(Encoding.DER)).hexdigest().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
