@@ -246,6 +246,8 @@ def test_unknown_ca_is_untrusted(api, vc, item, trusted_signer):
     assert info["warnings"][0]["message"]["args"] == [
         "CN=Build Signer,O=Example",
         "CN=Test Root CA,O=Example",
+        "2000-01-01T00:00:00Z",
+        "2100-01-01T00:00:00Z",
     ]
 
 

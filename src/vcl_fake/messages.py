@@ -227,8 +227,8 @@ WARNING_NOT_YET_VALID = (
 )
 WARNING_UNTRUSTED = (
     CLS + "ovf_certificate_untrusted",
-    "The certificate {0} (issued by {1}) that signed the package does not chain to a trusted "
-    "root certificate.",
+    "The certificate {0} (issued by {1}, valid from {2} to {3}) that signed the package does "
+    "not chain to a trusted root certificate.",
 )
 SIGNATURE_INVALID = (
     CLS + "ovf_signature_invalid",

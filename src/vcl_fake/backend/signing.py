@@ -148,5 +148,6 @@ def warnings(
         )
     if not chains_to_trusted(cert_file, trusted):
         issuer = signer.issuer.rfc4514_string()
-        found.append(("UNTRUSTED_CERTIFICATE", message(M.WARNING_UNTRUSTED, subject, issuer)))
+        untrusted = message(M.WARNING_UNTRUSTED, subject, issuer, *dates)
+        found.append(("UNTRUSTED_CERTIFICATE", untrusted))
     return found
