@@ -50,13 +50,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--bind", default="127.0.0.1", help="address to listen on (default: loopback)"
     )
     serve.add_argument("--port", type=int, default=8443, help="0 picks a free port")
-    serve.add_argument("--tls", dest="tls", action="store_true", default=True)
-    serve.add_argument("--no-tls", dest="tls", action="store_false")
+    serve.add_argument(
+        "--tls", dest="tls", action="store_true", default=True, help="serve HTTPS (default)"
+    )
+    serve.add_argument("--no-tls", dest="tls", action="store_false", help="serve plain HTTP")
     serve.add_argument("--cert", help="PEM certificate (chain) to serve; default: generated")
     serve.add_argument("--key", help="PEM private key of --cert")
     serve.add_argument("--scenario", help="a scenario file, or a bundled scenario's name")
-    serve.add_argument("--seed", type=int)
-    serve.add_argument("--session-timeout", type=float, default=300, metavar="SECONDS")
+    serve.add_argument("--seed", type=int, help="reproducible library, item and session ids")
+    serve.add_argument(
+        "--session-timeout",
+        type=float,
+        default=300,
+        metavar="SECONDS",
+        help="idle update sessions expire after this long (default 300)",
+    )
     serve.add_argument("--host-name", default="vcenter.example.com", help=argparse.SUPPRESS)
     contract = commands.add_parser("contract", help="the API contract")
     contract_actions = contract.add_subparsers(dest="contract_action", required=True)
@@ -98,7 +106,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from vcl_fake.scenario import ScenarioError
     from vcl_fake.server import CONTROL_PREFIX, FakeServer
 
-    if (args.cert is None) != (args.key is None) and args.key is not None:
+    if args.key is not None and args.cert is None:
         print("vcl-fake: --key needs --cert", file=sys.stderr)
         return 2
     try:
