@@ -306,3 +306,12 @@ def test_ssl_certificate_mismatch(api, vc, item, ca, server_pem):
 def test_trust_refuses_a_bad_pem(vc):
     with pytest.raises(ValueError):
         vc.trust("not a certificate")
+
+
+def test_a_sized_source_generates_its_content(api, vc, item):
+    vc.add_source("http://depot.example.org/big.iso", size=3 * 1024 * 1024 + 5)
+    session_id = api.create_session(item)
+    info = add_pull(api, session_id, uri="http://depot.example.org/big.iso", name="big.iso")
+    assert (info["status"], info["size"]) == ("READY", 3 * 1024 * 1024 + 5)
+    with pytest.raises(ValueError, match="data, a file path, or a size"):
+        vc.add_source("http://depot.example.org/none.iso")

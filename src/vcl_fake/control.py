@@ -105,14 +105,7 @@ class Control:
     def source(self, body: Any) -> dict[str, Any]:
         fields = dict(body)
         uri, data = fields.pop("uri"), fields.pop("data", None)
-        if data is not None:
-            self.fake.add_source(uri, data.encode(), **fields)
-        else:
-            from vcl_fake.backend.sources import make_source
-
-            source = make_source(uri, None, **fields)
-            with self.fake.backend.lock:
-                self.fake.backend.files.sources[uri] = source
+        self.fake.add_source(uri, data.encode() if data is not None else None, **fields)
         return {"uri": uri}
 
     def trust(self, body: Any) -> dict[str, Any]:

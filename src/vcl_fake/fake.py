@@ -164,17 +164,21 @@ class FakeVCenter:
     def add_source(
         self,
         uri: str,
-        data: bytes | str | os.PathLike[str],
+        data: bytes | str | os.PathLike[str] | None = None,
         *,
+        size: int | None = None,
         rate: float | None = None,
         certificate: str | None = None,
         fail_after: int | None = None,
     ) -> None:
         """Register what a PULL from ``uri`` (http, https or ds) fetches: ``data`` as bytes or
-        a file path. ``rate`` in bytes per second on the fake clock (None: instant);
-        ``certificate`` the PEM chain an https source presents (None: one the fake trusts);
-        ``fail_after`` bytes after which the connection breaks."""
-        source = make_source(uri, data, rate=rate, certificate=certificate, fail_after=fail_after)
+        a file path, or ``size`` bytes of generated content (large test data without a file).
+        ``rate`` in bytes per second on the fake clock (None: instant); ``certificate`` the
+        PEM chain an https source presents (None: one the fake trusts); ``fail_after`` bytes
+        after which the connection breaks."""
+        source = make_source(
+            uri, data, size=size, rate=rate, certificate=certificate, fail_after=fail_after
+        )
         with self.backend.lock:
             self.backend.files.sources[uri] = source
 
