@@ -2,7 +2,8 @@
 
 The bindings (``vmware-vcenter``, ``vmware-vapi-runtime``, ``vmware-vapi-common-client``) are
 the machine-readable contract. This script reads the operations vcl_fake serves, with every
-structure and enum they reach, and writes them out as plain Python data, so the fake never
+structure and enum they reach, plus the route of every other operation the bindings define
+(answered as not modelled), and writes them out as plain Python data, so the fake never
 imports the bindings at run time. ``tests/contract/test_drift.py`` re-runs it and fails on any
 difference. Usage: ``python tools/gen_contract.py [--check]``.
 """
@@ -10,6 +11,7 @@ difference. Usage: ``python tools/gen_contract.py [--check]``.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import pprint
 import re
 import sys
@@ -25,10 +27,20 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "vcl_fake" / "contract" / "_
 #: (bindings module, stub class, operations served by the fake)
 SERVICES: list[tuple[str, str, tuple[str, ...]]] = [
     ("com.vmware.cis_client", "_SessionStub", ("create", "get", "delete")),
-    ("com.vmware.content_client", "_LibraryStub", ("get", "list")),
-    ("com.vmware.content_client", "_LocalLibraryStub", ("create", "get", "list", "delete")),
-    ("com.vmware.content.library_client", "_ItemStub", ("create", "get", "list", "delete")),
+    ("com.vmware.content_client", "_LibraryStub", ("get", "list", "find", "update")),
+    (
+        "com.vmware.content_client",
+        "_LocalLibraryStub",
+        ("create", "get", "list", "update", "delete"),
+    ),
+    ("com.vmware.content_client", "_SubscribedLibraryStub", ("get", "list")),
+    (
+        "com.vmware.content.library_client",
+        "_ItemStub",
+        ("create", "get", "list", "find", "update", "delete"),
+    ),
     ("com.vmware.content.library.item_client", "_FileStub", ("get", "list")),
+    ("com.vmware.content.library.item_client", "_StorageStub", ("get", "list")),
     (
         "com.vmware.content.library.item_client",
         "_UpdateSessionStub",
@@ -138,6 +150,56 @@ class Collector:
                 entry["usage"] = usage
 
 
+def stubs() -> list[tuple[str, str]]:
+    """Every service stub in the installed ``com.vmware`` bindings: (module, stub class)."""
+    import com.vmware
+    from vmware.vapi.bindings.stub import ApiInterfaceStub
+
+    found = []
+    for info in pkgutil.walk_packages(com.vmware.__path__, "com.vmware."):
+        if not info.name.endswith("_client"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in sorted(vars(module).items()):
+            if (
+                name.startswith("_")
+                and name.endswith("Stub")
+                and isinstance(obj, type)
+                and issubclass(obj, ApiInterfaceStub)
+                and obj.__module__ == info.name
+            ):
+                found.append((info.name, name))
+    return sorted(found)
+
+
+def unmodelled(config: Any, served: set[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """Every other operation of the bindings, just enough to route it: (service, operation,
+    its parameter names, its required id parameters, and its /api route as (method, url
+    template, body parameter, path variables, dispatch parameters) or None)."""
+    rows = []
+    for module, stub_name in stubs():
+        stub = getattr(importlib.import_module(module), stub_name)(config)
+        service = stub._iface_id.get_name()
+        for op in sorted(stub._operations):
+            if (service, op) in served:
+                continue
+            input_type = stub._operations[op]["input_type"]
+            names = tuple(input_type.get_field_names())
+            ids = tuple(f for f in names if isinstance(input_type.get_field(f), T.IdType))
+            rest = (stub._rest_metadata or {}).get(op)
+            route = None
+            if rest is not None:
+                route = (
+                    rest.http_method,
+                    rest._url_template,
+                    rest.request_body_parameter,
+                    tuple(sorted(rest._path_variables.items())),
+                    tuple(sorted(rest._dispatch_parameters.items())),
+                )
+            rows.append((service, op, names, ids, route))
+    return sorted(rows, key=lambda row: (row[0], row[1]))
+
+
 def generate() -> str:
     col = Collector()
     operations = []
@@ -169,6 +231,8 @@ def generate() -> str:
                     },
                 }
             )
+    served = {(op["service"], op["operation"]) for op in operations}
+    others = unmodelled(config, served)
     for err in ("com.vmware.vapi.std.errors_client",):
         mod = importlib.import_module(err)
         for name in dir(mod):
@@ -194,6 +258,12 @@ def generate() -> str:
     for name, value in body.items():
         out.append(f"{name}: Any = {pprint.pformat(value, width=100, sort_dicts=False)}")
         out.append("")
+    out.append("#: The bindings' other operations (served as not modelled), one a line:")
+    out.append("#: (service, operation, parameters, required id parameters, /api route or None).")
+    out.append("UNMODELLED: Any = (")
+    out.extend(f"    {row!r}," for row in others)
+    out.append(")")
+    out.append("")
     return "\n".join(out)
 
 

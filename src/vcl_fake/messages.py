@@ -69,6 +69,10 @@ FIELD_REQUIRED_FOR = (
 )
 VALUE_OUT_OF_RANGE = ("vapi.data.invalid", 'Invalid value {1} for "{0}": {2}.')
 
+NOT_MODELLED = (
+    "vcl_fake.operation.not_modelled",
+    "Operation {1} of service {0} is defined by the vSphere API but is not modelled by vcl_fake.",
+)
 UNKNOWN_OPERATION = (
     "vapi.method.input.invalid.method",
     "Operation {1} of service {0} is not known to this server.",
@@ -81,6 +85,32 @@ LIBRARY_NOT_LOCAL = (
     "Library {0} is a {1} library; the operation needs a LOCAL library.",
 )
 LIBRARY_NAME_MISSING = (CLS + "library_name_missing", "A library needs a name.")
+LIBRARY_NOT_SUBSCRIBED = (
+    CLS + "library_not_subscribed",
+    "Library {0} is a {1} library; the operation needs a SUBSCRIBED library.",
+)
+LIBRARY_VERSION_MISMATCH = (
+    CLS + "library_version_mismatch",
+    "Library {0} has changed: version {1} is not its current version.",
+)
+FIND_SPEC_EMPTY = (CLS + "find_spec_empty", "The {0} find spec sets no property to search by.")
+PUBLISH_USER_NAME = (
+    CLS + "publish_user_name_invalid",
+    "The user name of a published library is vcsp, not {0}.",
+)
+PUBLISH_PASSWORD_MISSING = (
+    CLS + "publish_password_missing",
+    "Library {0}: BASIC authentication needs a non-empty password.",
+)
+PUBLISH_CURRENT_PASSWORD_MISSING = (
+    CLS + "publish_current_password_missing",
+    "Library {0} is published with BASIC authentication: give its current_password to change "
+    "the password, turn authentication off or unpublish it.",
+)
+PUBLISH_PASSWORD_MISMATCH = (
+    CLS + "publish_current_password_mismatch",
+    "The current password given for published library {0} does not match.",
+)
 LIBRARY_NAME_EXISTS = (CLS + "library_name_exists", "A library named {0} already exists.")
 LIBRARY_NOT_EMPTY = (
     CLS + "library_has_active_sessions",
@@ -90,6 +120,23 @@ ITEM_NOT_FOUND = (CLS + "library_item_not_found", "Library item {0} not found.")
 ITEM_NAME_EXISTS = (
     CLS + "library_item_name_exists",
     "An item named {0} already exists in library {1}.",
+)
+ITEM_NAME_EMPTY = (CLS + "library_item_name_empty", "A library item needs a non-empty name.")
+ITEM_NAME_TOO_LONG = (
+    CLS + "library_item_name_too_long",
+    "The library item name has {0} characters; at most {1} are allowed.",
+)
+ITEM_DESCRIPTION_TOO_LONG = (
+    CLS + "library_item_description_too_long",
+    "The library item description has {0} characters; at most {1} are allowed.",
+)
+ITEM_VERSION_MISMATCH = (
+    CLS + "library_item_version_mismatch",
+    "Library item {0} has changed: version {1} is not its current version.",
+)
+ITEM_NOT_UPDATABLE = (
+    CLS + "library_item_subscribed",
+    "Library item {0} belongs to SUBSCRIBED library {1}; update it in its published library.",
 )
 ITEM_BUSY_DELETE = (
     CLS + "library_item_has_active_session",

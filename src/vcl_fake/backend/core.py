@@ -42,6 +42,7 @@ class Backend:
             clock, self.ids, self.inventory, timeout=session_timeout, retention=session_retention
         )
         self.files = SessionFiles(self.sessions, f"https://{host}:443", keep_content=keep_content)
+        self.inventory.base_url = lambda: self.files.base_url  # publish URLs follow the server
         self.handlers: dict[str, Callable[..., Any]] = {}
         for alias, op in [*TABLE.items(), (PROBE_OPERATION.alias, PROBE_OPERATION)]:
             if op.service == "com.vmware.cis.session":

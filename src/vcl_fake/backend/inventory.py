@@ -14,6 +14,15 @@ from vcl_fake.errors import vapi_error
 
 LOCAL, SUBSCRIBED = "LOCAL", "SUBSCRIBED"
 DEFAULT_BACKING = {"type": "DATASTORE", "datastore_id": "datastore-11", "storage_uri": None}
+#: What a subscribed library seeded without one subscribes to (it never synchronises).
+DEFAULT_SUBSCRIPTION: dict[str, Any] = {
+    "authentication_method": "NONE",
+    "automatic_sync_enabled": False,
+    "on_demand": True,
+}
+SUBSCRIPTION_URL = "https://publisher.example.com/cls/vcsp/lib/{0}/lib.json"
+#: Item.create / Item.update limits (InvalidArgument beyond them).
+ITEM_NAME_MAX, ITEM_DESCRIPTION_MAX = 80, 2000
 
 
 def checksum_info(algorithm: str, checksum: str | None) -> dict[str, str] | None:
@@ -46,6 +55,28 @@ class ItemFile:
 
 
 @dataclass
+class Publication:
+    """How a local library is published (``com.vmware.content.library.publish_info``)."""
+
+    published: bool = False
+    authentication_method: str = "NONE"
+    password: str | None = field(default=None, repr=False)
+    persist_json_enabled: bool = False
+
+    def info(self, publish_url: str) -> dict[str, Any]:
+        """As get and list return it: never the password."""
+        return {
+            "authentication_method": self.authentication_method,
+            "published": self.published,
+            "publish_url": publish_url,
+            "user_name": "vcsp" if self.authentication_method == "BASIC" else None,
+            "password": None,
+            "current_password": None,
+            "persist_json_enabled": self.persist_json_enabled,
+        }
+
+
+@dataclass
 class Library:
     id: str
     name: str
@@ -55,21 +86,32 @@ class Library:
     storage_backings: list[dict[str, Any]] = field(default_factory=lambda: [dict(DEFAULT_BACKING)])
     version: int = 1
     server_guid: str = ""
+    last_modified_time: _dt.datetime | None = None
+    publication: Publication | None = None  # LOCAL libraries only
+    subscription: dict[str, Any] | None = None  # SUBSCRIBED libraries only
+    security_policy_id: str | None = None
+    apply_library_usage_to_items: bool = False
 
-    def model(self) -> dict[str, Any]:
-        """``com.vmware.content.library_model``."""
+    def model(self, base_url: str) -> dict[str, Any]:
+        """``com.vmware.content.library_model`` (``base_url``: where publish URLs point)."""
+        publish_url = f"{base_url}/cls/vcsp/lib/{self.id}/lib.json"
         return {
             "id": self.id,
             "name": self.name,
             "type": self.type,
             "description": self.description,
             "creation_time": self.creation_time,
-            "last_modified_time": self.creation_time,
+            "last_modified_time": self.last_modified_time or self.creation_time,
             "storage_backings": self.storage_backings,
             "version": str(self.version),
             "server_guid": self.server_guid,
+            "publish_info": self.publication.info(publish_url) if self.publication else None,
+            "subscription_info": self.subscription,
+            "security_policy_id": self.security_policy_id,
             "state_info": {"state": "ACTIVE"},
-            "configuration_info": {"apply_library_usage_to_items": False},
+            "configuration_info": {
+                "apply_library_usage_to_items": self.apply_library_usage_to_items
+            },
         }
 
 
@@ -86,6 +128,7 @@ class Item:
     metadata_version: int = 1
     version: int = 1
     files: dict[str, ItemFile] = field(default_factory=dict)
+    source_id: str | None = None
 
     @property
     def size(self) -> int:
@@ -104,9 +147,14 @@ class Item:
             "version": str(self.version),
             "creation_time": self.creation_time,
             "last_modified_time": self.last_modified_time,
-            "cached": bool(self.files) and all(f.cached for f in self.files.values()),
+            "cached": self.cached,
             "size": self.size,
+            "source_id": self.source_id,
         }
+
+    @property
+    def cached(self) -> bool:
+        return bool(self.files) and all(f.cached for f in self.files.values())
 
 
 class Inventory:
@@ -120,6 +168,7 @@ class Inventory:
         self.items: dict[str, Item] = {}
         self.is_busy: Callable[[str], str | None] = lambda item_id: None
         self.forget_item: Callable[[str], None] = lambda item_id: None
+        self.base_url: Callable[[], str] = lambda: "https://vcenter.example.com:443"
 
     # --- lookups -----------------------------------------------------------------------------
     def library(self, library_id: str) -> Library:
@@ -134,11 +183,22 @@ class Inventory:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.LIBRARY_NOT_LOCAL, library_id, found.type)
         return found
 
+    def subscribed_library(self, library_id: str) -> Library:
+        found = self.library(library_id)
+        if found.type != SUBSCRIBED:
+            raise vapi_error(
+                "INVALID_ELEMENT_TYPE", M.LIBRARY_NOT_SUBSCRIBED, library_id, found.type
+            )
+        return found
+
     def item(self, item_id: str) -> Item:
         found = self.items.get(item_id)
         if found is None:
             raise vapi_error("NOT_FOUND", M.ITEM_NOT_FOUND, item_id)
         return found
+
+    def model(self, lib: Library) -> dict[str, Any]:
+        return lib.model(self.base_url())
 
     # --- seeding (also used by the REST create operations) -----------------------------------
     def add_library(
@@ -148,11 +208,15 @@ class Inventory:
         type: str = LOCAL,
         description: str | None = None,
         storage_backings: list[dict[str, Any]] | None = None,
+        publish_info: dict[str, Any] | None = None,
+        subscription_info: dict[str, Any] | None = None,
+        security_policy_id: str | None = None,
     ) -> Library:
+        """A library; a LOCAL one is published as ``publish_info`` says (not by default), a
+        SUBSCRIBED one carries ``subscription_info`` over :data:`DEFAULT_SUBSCRIPTION`."""
         if type not in (LOCAL, SUBSCRIBED):
             raise ValueError(f"library type must be LOCAL or SUBSCRIBED, not {type!r}")
-        if any(lib.name == name for lib in self.libraries.values()):
-            raise vapi_error("INVALID_ARGUMENT", M.LIBRARY_NAME_EXISTS, name)
+        self._check_library_name(name, None)
         lib = Library(
             id=self.ids.uuid(),
             name=name,
@@ -160,11 +224,24 @@ class Inventory:
             creation_time=self.clock.now(),
             description=description,
             server_guid=self.server_guid,
+            security_policy_id=security_policy_id,
         )
+        if type == LOCAL:
+            lib.publication = _publish(Publication(), publish_info or {}, "create", lib.id)
+        else:
+            url = SUBSCRIPTION_URL.format(self.ids.uuid())
+            lib.subscription = {**DEFAULT_SUBSCRIPTION, "subscription_url": url}
+            lib.subscription.update(subscription_info or {})
         if storage_backings:
             lib.storage_backings = [dict(b) for b in storage_backings]
         self.libraries[lib.id] = lib
         return lib
+
+    def _check_library_name(self, name: str | None, library_id: str | None) -> None:
+        if name is None or not name.strip():
+            raise vapi_error("INVALID_ARGUMENT", M.LIBRARY_NAME_MISSING)
+        if any(lib.name == name and lib.id != library_id for lib in self.libraries.values()):
+            raise vapi_error("INVALID_ARGUMENT", M.LIBRARY_NAME_EXISTS, name)
 
     def add_item(
         self,
@@ -196,23 +273,83 @@ class Inventory:
 
     # --- operation handlers --------------------------------------------------------------------
     def library_get(self, library_id: str) -> dict[str, Any]:
-        return self.library(library_id).model()
+        return self.model(self.library(library_id))
 
     def library_list(self) -> list[str]:
         return list(self.libraries)
+
+    def library_find(self, spec: dict[str, Any]) -> list[str]:
+        """Libraries matching every given field; the name without regard to case."""
+        if all(v is None for v in spec.values()):
+            raise vapi_error("INVALID_ARGUMENT", M.FIND_SPEC_EMPTY, "library")
+        name, backing = spec["name"], spec["storage_backing"]
+        return [
+            lib.id
+            for lib in self.libraries.values()
+            if (name is None or lib.name.casefold() == name.casefold())
+            and (spec["type"] is None or lib.type == spec["type"])
+            and (backing is None or any(_backs(backing, b) for b in lib.storage_backings))
+        ]
+
+    def library_update(self, library_id: str, update_spec: dict[str, Any]) -> None:
+        lib = self.library(library_id)
+        if update_spec["version"] not in (None, str(lib.version)):
+            raise vapi_error(
+                "INVALID_ARGUMENT", M.LIBRARY_VERSION_MISMATCH, lib.id, update_spec["version"]
+            )
+        self._update_library(lib, update_spec, None)
 
     def local_library_create(self, create_spec: dict[str, Any], client_token: str | None) -> str:
         return self.add_library(
             create_spec["name"],
             description=create_spec.get("description"),
             storage_backings=create_spec.get("storage_backings"),
+            publish_info=create_spec.get("publish_info"),
+            security_policy_id=create_spec.get("security_policy_id"),
         ).id
 
     def local_library_get(self, library_id: str) -> dict[str, Any]:
-        return self.local_library(library_id).model()
+        return self.model(self.local_library(library_id))
 
     def local_library_list(self) -> list[str]:
         return [lib.id for lib in self.libraries.values() if lib.type == LOCAL]
+
+    def local_library_update(self, library_id: str, update_spec: dict[str, Any]) -> None:
+        lib = self.local_library(library_id)
+        if update_spec["version"] not in (None, str(lib.version)):
+            raise vapi_error(
+                "CONCURRENT_CHANGE", M.LIBRARY_VERSION_MISMATCH, lib.id, update_spec["version"]
+            )
+        self._update_library(lib, update_spec, update_spec["publish_info"])
+
+    def _update_library(
+        self, lib: Library, spec: dict[str, Any], publish_info: dict[str, Any] | None
+    ) -> None:
+        """The fields an update may change (checked first, then applied together); the version
+        and modification time move only when something changed."""
+        changes: dict[str, Any] = {}
+        if spec["name"] is not None and spec["name"] != lib.name:
+            self._check_library_name(spec["name"], lib.id)
+            changes["name"] = spec["name"]
+        if spec["description"] is not None and spec["description"] != lib.description:
+            changes["description"] = spec["description"]
+        usage = (spec["configuration_info"] or {}).get("apply_library_usage_to_items")
+        if usage is not None and usage != lib.apply_library_usage_to_items:
+            changes["apply_library_usage_to_items"] = usage
+        policy = None if spec["unset_security_policy_id"] else spec["security_policy_id"]
+        if (spec["unset_security_policy_id"] or policy is not None) and (
+            policy != lib.security_policy_id
+        ):
+            changes["security_policy_id"] = policy
+        if publish_info is not None and lib.publication is not None:
+            publication = _publish(lib.publication, publish_info, "update", lib.id)
+            if publication != lib.publication:
+                changes["publication"] = publication
+        if changes:
+            for name, value in changes.items():
+                setattr(lib, name, value)
+            lib.version += 1
+            lib.last_modified_time = self.clock.now()
 
     def local_library_delete(self, library_id: str) -> None:
         lib = self.local_library(library_id)
@@ -227,16 +364,25 @@ class Inventory:
             self._drop_item(item.id)
         del self.libraries[lib.id]
 
+    def subscribed_library_get(self, library_id: str) -> dict[str, Any]:
+        return self.model(self.subscribed_library(library_id))
+
+    def subscribed_library_list(self) -> list[str]:
+        return [lib.id for lib in self.libraries.values() if lib.type == SUBSCRIBED]
+
     def item_create(self, create_spec: dict[str, Any], client_token: str | None) -> str:
         lib = self.library(create_spec["library_id"])
         if lib.type != LOCAL:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.LIBRARY_NOT_LOCAL, lib.id, lib.type)
-        return self.add_item(
+        _check_item_fields(create_spec["name"], create_spec.get("description"))
+        item = self.add_item(
             lib.id,
             create_spec["name"],
             type=create_spec.get("type"),
             description=create_spec.get("description"),
-        ).id
+        )
+        item.source_id = create_spec.get("source_id")
+        return item.id
 
     def item_get(self, library_item_id: str) -> dict[str, Any]:
         return self.item(library_item_id).model()
@@ -245,12 +391,87 @@ class Inventory:
         lib = self.library(library_id)
         return [i.id for i in self.items.values() if i.library_id == lib.id]
 
+    def item_find(self, spec: dict[str, Any]) -> list[str]:
+        """Items matching every given field; name and type without regard to case. An unknown
+        library matches nothing (find declares no NOT_FOUND)."""
+        if all(v is None for v in spec.values()):
+            raise vapi_error("INVALID_ARGUMENT", M.FIND_SPEC_EMPTY, "library item")
+        name, kind = spec["name"], spec["type"]
+        return [
+            item.id
+            for item in self.items.values()
+            if (name is None or item.name.casefold() == name.casefold())
+            and (spec["library_id"] is None or item.library_id == spec["library_id"])
+            and (spec["source_id"] is None or item.source_id == spec["source_id"])
+            and (kind is None or (item.type or "").casefold() == kind.casefold())
+            and (spec["cached"] is None or item.cached == spec["cached"])
+        ]
+
+    def item_update(self, library_item_id: str, update_spec: dict[str, Any]) -> None:
+        """Name, description and type; checked first, applied together. The version and
+        metadata version and modification time move only when something changed."""
+        item = self.item(library_item_id)
+        lib = self.library(item.library_id)
+        if lib.type != LOCAL:
+            raise vapi_error("INVALID_ELEMENT_TYPE", M.ITEM_NOT_UPDATABLE, item.id, lib.id)
+        name, description = update_spec["name"], update_spec["description"]
+        _check_item_fields(name, description)
+        if update_spec["version"] not in (None, str(item.version)):
+            raise vapi_error(
+                "INVALID_ARGUMENT", M.ITEM_VERSION_MISMATCH, item.id, update_spec["version"]
+            )
+        taken = {i.name for i in self.items.values() if i.library_id == lib.id and i is not item}
+        if name in taken:
+            raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.id)
+        changes = {
+            key: update_spec[key]
+            for key in ("name", "description", "type")
+            if update_spec[key] is not None and update_spec[key] != getattr(item, key)
+        }
+        if changes:
+            for key, value in changes.items():
+                setattr(item, key, value)
+            item.version += 1
+            item.metadata_version += 1
+            item.last_modified_time = self.clock.now()
+
     def item_delete(self, library_item_id: str) -> None:
         item = self.item(library_item_id)
         busy = self.is_busy(item.id)
         if busy is not None:
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.ITEM_BUSY_DELETE, item.id, busy)
         self._drop_item(item.id)
+
+    def item_storage_list(self, library_item_id: str) -> list[dict[str, Any]]:
+        item = self.item(library_item_id)
+        return [self._storage(item, f) for f in item.files.values()]
+
+    def item_storage_get(self, library_item_id: str, file_name: str) -> list[dict[str, Any]]:
+        item = self.item(library_item_id)
+        found = item.files.get(file_name)
+        if found is None:
+            raise vapi_error("NOT_FOUND", M.ITEM_FILE_NOT_FOUND, library_item_id, file_name)
+        return [self._storage(item, found)]
+
+    def _storage(self, item: Item, file: ItemFile) -> dict[str, Any]:
+        """``com.vmware.content.library.item.storage.info``: the file on its library's first
+        storage backing."""
+        backing = self.library(item.library_id).storage_backings[0]
+        if backing.get("type") == "DATASTORE":
+            root = f"ds:///vmfs/volumes/{backing.get('datastore_id')}"
+        else:
+            root = str(backing.get("storage_uri") or "").rstrip("/")
+        info = file.info()
+        return {
+            "storage_backing": backing,
+            "storage_uris": [f"{root}/contentlib-{item.library_id}/{item.id}/{file.name}"],
+            "checksum_info": info["checksum_info"],
+            "name": file.name,
+            "size": file.size if file.cached else 0,
+            "cached": file.cached,
+            "version": info["version"],
+            "file_download_endpoint": None,
+        }
 
     def item_file_list(self, library_item_id: str) -> list[dict[str, Any]]:
         return [f.info() for f in self.item(library_item_id).files.values()]
@@ -264,3 +485,60 @@ class Inventory:
     def _drop_item(self, item_id: str) -> None:
         del self.items[item_id]
         self.forget_item(item_id)
+
+
+def _backs(wanted: dict[str, Any], backing: dict[str, Any]) -> bool:
+    """True if ``backing`` has every field ``wanted`` sets."""
+    return all(v is None or backing.get(k) == v for k, v in wanted.items())
+
+
+def _check_item_fields(name: str | None, description: str | None) -> None:
+    """Item.create and Item.update: a name is not empty and at most 80 characters, a
+    description at most 2000."""
+    if name is not None and not name.strip():
+        raise vapi_error("INVALID_ARGUMENT", M.ITEM_NAME_EMPTY)
+    if name is not None and len(name) > ITEM_NAME_MAX:
+        raise vapi_error("INVALID_ARGUMENT", M.ITEM_NAME_TOO_LONG, len(name), ITEM_NAME_MAX)
+    if description is not None and len(description) > ITEM_DESCRIPTION_MAX:
+        raise vapi_error(
+            "INVALID_ARGUMENT", M.ITEM_DESCRIPTION_TOO_LONG, len(description), ITEM_DESCRIPTION_MAX
+        )
+
+
+def _publish(
+    current: Publication, spec: dict[str, Any], operation: str, library_id: str
+) -> Publication:
+    """The publication ``spec`` asks for, from ``current``; INVALID_ARGUMENT when the spec is
+    not valid. Create needs ``authentication_method`` and ``published``; BASIC needs a
+    password. Once BASIC, changing the password, turning authentication off or unpublishing
+    needs ``current_password``. The user name, if given, is ``vcsp``."""
+    if operation == "create" and spec:
+        for key in ("authentication_method", "published"):
+            if spec.get(key) is None:
+                raise vapi_error(
+                    "INVALID_ARGUMENT", M.FIELD_REQUIRED_FOR, f"publish_info.{key}", operation
+                )
+    if spec.get("user_name") not in (None, "vcsp"):
+        raise vapi_error("INVALID_ARGUMENT", M.PUBLISH_USER_NAME, spec["user_name"])
+    method = spec.get("authentication_method") or current.authentication_method
+    published = current.published if spec.get("published") is None else spec["published"]
+    password = spec.get("password")
+    if current.authentication_method == "BASIC" and (
+        password is not None or method == "NONE" or (current.published and not published)
+    ):
+        given = spec.get("current_password")
+        if given is None:
+            raise vapi_error("INVALID_ARGUMENT", M.PUBLISH_CURRENT_PASSWORD_MISSING, library_id)
+        if given != current.password:
+            raise vapi_error("INVALID_ARGUMENT", M.PUBLISH_PASSWORD_MISMATCH, library_id)
+    if method == "BASIC":
+        password = password if password is not None else current.password
+        if not password:
+            raise vapi_error("INVALID_ARGUMENT", M.PUBLISH_PASSWORD_MISSING, library_id)
+    persist = spec.get("persist_json_enabled")
+    return Publication(
+        published=published,
+        authentication_method=method,
+        password=password if method == "BASIC" else None,
+        persist_json_enabled=current.persist_json_enabled if persist is None else persist,
+    )

@@ -5,7 +5,9 @@ vSphere API against the operation table: the request must name a known operation
 the contract accepts; a success must carry the documented status and a result of the declared
 type (with every field documented as always present in get/list results); an error must be a
 vAPI error body of a type the operation declares (or one any operation may raise), with
-vAPI's status for it. Exchanges with other hosts' paths are ignored.
+vAPI's status for it. Exchanges with other hosts' paths are ignored. An exchange with an
+operation the bindings define but vcl_fake does not model is reported as not modelled (it is
+not checked, and is not a violation).
 """
 
 from __future__ import annotations
@@ -51,12 +53,21 @@ class Exchange:
         return f"{self.method} {self.url}"
 
 
+#: How check() begins the report of an operation vcl_fake does not model.
+NOT_MODELLED = "not modelled: "
+
+
 @dataclass(frozen=True)
 class Violation:
     source: str
     index: int
     exchange: Exchange
     message: str
+
+    @property
+    def not_modelled(self) -> bool:
+        """A note that the operation is not modelled (so not checked), not a violation."""
+        return self.message.startswith(NOT_MODELLED)
 
     def __str__(self) -> str:
         where = f"{self.source}#{self.index}: {self.exchange.line} -> {self.exchange.status}"
@@ -198,10 +209,17 @@ def _json(body: bytes) -> Any:
     return json.loads(body) if body.strip() else None
 
 
+def _not_modelled(op: Operation) -> str:
+    return f"{NOT_MODELLED}{op.service} {op.name} is not modelled by vcl_fake (not checked)"
+
+
 def _request(codec: Any, request: Request) -> tuple[Operation | None, list[str]]:
-    """Route and read a request the way ``codec`` does (no dispatcher involved)."""
+    """Route and read a request the way ``codec`` does (no dispatcher involved); an
+    operation that is not modelled comes back as None with its note."""
     try:
         op, where = codec.route(request)
+        if not op.modelled:
+            return None, [_not_modelled(op)]
         inv = codec.invocation(request, op, where)
     except VapiError as exc:
         return None, [f"request: {exc}"]
@@ -254,6 +272,9 @@ def _check_jsonrpc(request: Request, exchange: Exchange) -> Iterator[str]:
         op = BY_ID[(params["serviceId"], params["operationId"])]
     except (ValueError, KeyError, TypeError):
         yield "request: not an invoke of an operation this contract knows"
+        return
+    if not op.modelled:
+        yield _not_modelled(op)
         return
     try:
         fields = unwrap_structure(params.get("input"), "operation-input", "input")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from vcl_fake.contract.operations import PROBE_OPERATION, operations
+from vcl_fake.contract.operations import NOT_MODELLED, PROBE_OPERATION, operations
 
 
 def markdown() -> str:
@@ -14,6 +14,11 @@ def markdown() -> str:
         "Every operation is served on all three protocols: `/api` REST, legacy `/rest`, and vAPI",
         "JSON-RPC (`POST /api`, service and operation ids as below). The PUSH data plane",
         "(`PUT`/`POST https://{host}/cls/data/{token}/{name}`) is the scenario operation `upload`.",
+        "",
+        f"The {len(NOT_MODELLED)} other operations of the official bindings are routed too: they",
+        "answer `OPERATION_NOT_FOUND` with message id `vcl_fake.operation.not_modelled` (after",
+        "authentication, scenario rules and the journal, where they appear under their full id),",
+        "and `vcl-fake contract check` reports them as not modelled.",
         "",
         "| operation | service / operation id | `/api` | legacy `/rest` | declared errors |",
         "|---|---|---|---|---|",

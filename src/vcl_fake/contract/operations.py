@@ -5,27 +5,35 @@ parameters, output type, declared errors, the ``/api`` route) plus the one name 
 its ``alias`` (``update_session.create``, ``file.add``, ``session.login``), used by the call
 journal, scenario files and the docs. Codecs route and decode with it; the dispatcher finds the
 backend handler by alias.
+
+Every other operation the bindings define is routed too, as an operation that is not
+``modelled`` (its alias is its full id, ``com.vmware.content.subscribed_library.create``): it
+passes authentication, scenario rules and the journal like any call, then answers
+``OPERATION_NOT_FOUND`` saying that vcl_fake does not model it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from vcl_fake import messages as M
-from vcl_fake.contract._generated import OPERATIONS
+from vcl_fake.contract._generated import OPERATIONS, UNMODELLED
 from vcl_fake.contract.types import Dynamic, Struct, VType, build, invalid, struct
+from vcl_fake.errors import vapi_error
 
 SERVICE_ALIASES: dict[str, str] = {
     "com.vmware.cis.session": "session",
     "com.vmware.content.library": "library",
     "com.vmware.content.local_library": "local_library",
+    "com.vmware.content.subscribed_library": "subscribed_library",
     "com.vmware.content.library.item": "item",
     "com.vmware.content.library.item.file": "item_file",
+    "com.vmware.content.library.item.storage": "item_storage",
     "com.vmware.content.library.item.update_session": "update_session",
     "com.vmware.content.library.item.updatesession.file": "file",
 }
@@ -45,7 +53,7 @@ class Route:
 
     method: str
     template: str
-    pattern: re.Pattern[str]
+    regex: str
     dispatch: Mapping[str, str | None]
     body: str | None
     path_vars: Mapping[str, str]
@@ -65,18 +73,28 @@ class Route:
         return cls(
             method=rest["method"],
             template=path,
-            pattern=re.compile(regex + r"/?"),
+            regex=regex + r"/?",
             dispatch=dispatch,
             body=rest["body"],
             path_vars={v: k for k, v in rest["path"].items()},
-            query={v: k for k, v in rest["query"].items()},
-            headers=dict(rest["headers"]),
+            query={v: k for k, v in rest.get("query", {}).items()},
+            headers=dict(rest.get("headers", {})),
         )
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled on first use: most of the bindings' routes are never asked for."""
+        return re.compile(self.regex)
 
     @functools.cached_property
     def literals(self) -> int:
         """How many path segments are fixed text (more means more specific)."""
         return sum(1 for seg in self.template.split("/") if seg and not seg.startswith("{"))
+
+    @functools.cached_property
+    def shape(self) -> str:
+        """The template with its variables unnamed: routes of one shape match the same paths."""
+        return re.sub(r"\{\w+\}", "{}", self.template)
 
     @functools.cached_property
     def segments(self) -> int:
@@ -121,9 +139,10 @@ class Operation:
     params: Mapping[str, VType]
     output: VType
     errors: frozenset[str]
-    api: Route | None  # None: not served over /api (govc's probe)
+    api: Route | None  # None: not served over /api (govc's probe, JSON-RPC-only operations)
     rest: LegacyRoute
     success_status: int = field(default=200)
+    modelled: bool = True  # False: the bindings define it, vcl_fake answers "not modelled"
 
     @property
     def handler_name(self) -> str:
@@ -132,7 +151,10 @@ class Operation:
 
     def decode_input(self, raw: Mapping[str, Any], text: frozenset[str] = frozenset()) -> dict:
         """Check and convert raw parameters (clean JSON; ``text`` names those that came as
-        strings from a path, query or header). Raises INVALID_ARGUMENT naming the field."""
+        strings from a path, query or header). Raises INVALID_ARGUMENT naming the field, and
+        OPERATION_NOT_FOUND for an operation that is not modelled."""
+        if not self.modelled:
+            raise vapi_error("OPERATION_NOT_FOUND", M.NOT_MODELLED, self.service, self.name)
         for key in raw:
             if key not in self.params:
                 raise invalid(M.FIELD_UNEXPECTED, key, "operation-input")
@@ -152,13 +174,15 @@ class Operation:
         return out
 
 
-def legacy_route(service: str, name: str, params: Mapping[str, VType]) -> LegacyRoute:
+def legacy_route(
+    service: str, name: str, params: Sequence[str], required_ids: Sequence[str]
+) -> LegacyRoute:
     """vAPI REST v1: create is POST on the collection; get, update and delete act on
-    ``/id:{id}`` (GET, PATCH, DELETE); list is GET with its parameters in the query; every
-    other operation, and a get with more than the id, is ``POST ...?~action=name``. The other
-    parameters travel in a JSON body, each wrapped by its name."""
+    ``/id:{id}`` (GET, PATCH, DELETE) of the first required id parameter; list is GET with its
+    parameters in the query; every other operation, and a get with more than the id, is
+    ``POST ...?~action=name``. The other parameters travel in a JSON body, each wrapped by its
+    name."""
     base = "/rest/" + service.replace(".", "/").replace("_", "-")
-    required_ids = [p for p, t in params.items() if t.describe() == "id"]
     id_param = required_ids[0] if required_ids and name != "create" and name != "list" else None
     others = [p for p in params if p != id_param]
     if name == "create":
@@ -197,8 +221,32 @@ def _build() -> dict[str, Operation]:
             output=output,
             errors=frozenset(spec["errors"]),
             api=Route.from_rest(spec["rest"]),
-            rest=legacy_route(service, name, params),
+            rest=legacy_route(
+                service, name, list(params), [p for p, t in params.items() if t.describe() == "id"]
+            ),
             success_status=_success_status(name, output),
+        )
+    return table
+
+
+def _build_unmodelled() -> dict[str, Operation]:
+    table: dict[str, Operation] = {}
+    for service, name, params, ids, route in UNMODELLED:
+        api = None
+        if route is not None:
+            method, template, body, path, dispatch = route
+            rest = {"method": method, "url_template": template, "body": body}
+            api = Route.from_rest({**rest, "path": dict(path), "dispatch": dict(dispatch)})
+        table[f"{service}.{name}"] = Operation(
+            service=service,
+            name=name,
+            alias=f"{service}.{name}",
+            params={},
+            output=Dynamic(),
+            errors=frozenset(),
+            api=api,
+            rest=legacy_route(service, name, params, ids),
+            modelled=False,
         )
     return table
 
@@ -218,11 +266,22 @@ PROBE_OPERATION = Operation(
         "POST", "/rest/com/vmware/content/library/item/updatesession/file", None, "probe", ()
     ),
 )
-#: (service id, operation id) -> Operation.
-BY_ID: dict[tuple[str, str], Operation] = {(op.service, op.name): op for op in TABLE.values()}
+#: full id -> every operation of the bindings that vcl_fake does not model.
+NOT_MODELLED: dict[str, Operation] = _build_unmodelled()
+#: (service id, operation id) -> Operation, modelled or not.
+BY_ID: dict[tuple[str, str], Operation] = {
+    (op.service, op.name): op for op in (*TABLE.values(), *NOT_MODELLED.values())
+}
 #: Every name a scenario or the journal may use.
 NAMES: tuple[str, ...] = (*TABLE, PROBE, UPLOAD)
 
 
 def operations() -> Iterator[Operation]:
+    """The operations vcl_fake serves."""
     return iter(TABLE.values())
+
+
+def routable() -> Iterator[Operation]:
+    """Every operation a request may name: the served ones first, then the bindings' others."""
+    yield from TABLE.values()
+    yield from NOT_MODELLED.values()

@@ -8,10 +8,11 @@ status vAPI maps the error to.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from vcl_fake import messages as M
-from vcl_fake.contract.operations import Operation, Route, operations
+from vcl_fake.contract.operations import Operation, Route, routable
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.codec import Codec
@@ -33,21 +34,29 @@ def not_found(request: Request) -> VapiError:
     )
 
 
+@functools.cache
+def _templates() -> dict[int, dict[str, list[tuple[Route, Operation]]]]:
+    """Path shapes by segment count, each with its routes (most dispatch first): a request's
+    path is matched once per shape of its length, not once per operation. A shape is a
+    template with its variables unnamed (``/item/{}`` for ``/item/{libraryItemId}`` and
+    ``/item/{sourceLibraryItemId}``)."""
+    routes = sorted(
+        ((op.api, op) for op in routable() if op.api is not None),
+        key=lambda ro: -len(ro[0].dispatch),
+    )
+    templates: dict[int, dict[str, list[tuple[Route, Operation]]]] = {}
+    for route, op in routes:
+        by_template = templates.setdefault(route.segments, {})
+        by_template.setdefault(route.shape, []).append((route, op))
+    return templates
+
+
 class ApiProtocol(Codec):
     protocol = PROTOCOL
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         super().__init__(dispatcher)
-        routes = sorted(
-            ((op.api, op) for op in operations() if op.api is not None),
-            key=lambda ro: -len(ro[0].dispatch),
-        )
-        #: Path templates by segment count, each with its routes (most dispatch first): a
-        #: request's path is matched once per template of its length, not once per operation.
-        self.templates: dict[int, dict[str, list[tuple[Route, Operation]]]] = {}
-        for route, op in routes:
-            by_template = self.templates.setdefault(route.segments, {})
-            by_template.setdefault(route.template, []).append((route, op))
+        self.templates = _templates()
 
     def error_response(self, error: VapiError) -> Response:
         return error_response(error)
@@ -65,17 +74,15 @@ class ApiProtocol(Codec):
         """
         path = request.path.rstrip("/") or "/"
         best: list[tuple[Route, Operation]] = []
-        params: dict[str, str] = {}
         for routes in self.templates.get(path.count("/"), {}).values():
             first = routes[0][0]
             if best and first.literals <= best[0][0].literals:
                 continue
-            found = first.match(path)
-            if found is not None:
-                best, params = routes, found
+            if first.match(path) is not None:
+                best = routes
         if not best:
             raise not_found(request)
-        matches = [(r, op, params) for r, op in best]
+        matches = [(r, op, r.match(path) or {}) for r, op in best]
         same_method = [m for m in matches if m[0].method == request.method]
         if not same_method:
             allowed = ", ".join(sorted({r.method for r, _, _ in matches}))

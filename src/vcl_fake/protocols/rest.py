@@ -10,11 +10,12 @@ with vAPI's status for the error.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import unquote
 
 from vcl_fake import messages as M
-from vcl_fake.contract.operations import PROBE_OPERATION, LegacyRoute, Operation, operations
+from vcl_fake.contract.operations import PROBE_OPERATION, LegacyRoute, Operation, routable
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.codec import Codec
@@ -33,14 +34,21 @@ def error_response(error: VapiError) -> Response:
     )
 
 
+@functools.cache
+def _routes() -> dict[str, list[tuple[LegacyRoute, Operation]]]:
+    """Routes by base path, served operations first."""
+    routes: dict[str, list[tuple[LegacyRoute, Operation]]] = {}
+    for op in (*routable(), PROBE_OPERATION):
+        routes.setdefault(op.rest.base, []).append((op.rest, op))
+    return routes
+
+
 class RestProtocol(Codec):
     protocol = PROTOCOL
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         super().__init__(dispatcher)
-        self.routes: list[tuple[LegacyRoute, Operation]] = [
-            (op.rest, op) for op in (*operations(), PROBE_OPERATION)
-        ]
+        self.routes = _routes()
 
     def error_response(self, error: VapiError) -> Response:
         return error_response(error)
@@ -58,8 +66,8 @@ class RestProtocol(Codec):
             base, id_value = head, unquote(tail)
         action = request.query.get("~action")
         methods = set()
-        for route, op in self.routes:
-            if route.base != base or (route.id_param is not None) != (id_value is not None):
+        for route, op in self.routes.get(base, ()):
+            if (route.id_param is not None) != (id_value is not None):
                 continue
             methods.add(route.method)
             if route.method == request.method and route.action == action:
