@@ -41,6 +41,7 @@ SERVICES: list[tuple[str, str, tuple[str, ...]]] = [
     ),
     ("com.vmware.content.library.item_client", "_FileStub", ("get", "list")),
     ("com.vmware.content.library.item_client", "_StorageStub", ("get", "list")),
+    ("com.vmware.content.library.item_client", "_DownloadSessionStub", ("list",)),
     (
         "com.vmware.content.library.item_client",
         "_UpdateSessionStub",

@@ -19,16 +19,28 @@ from vmware.vapi.bindings.converter import RestConverter, TypeConverter
 from vmware.vapi.data.serializers.cleanjson import DataValueConverter
 from vmware.vapi.data.serializers.jsonrpc import JsonRpcDictToVapi
 
-from vcl_fake.contract.operations import TABLE
+from vcl_fake.contract.operations import BY_ID, TABLE
 from vcl_fake.contract.types import Struct, struct
-from vcl_fake.errors import canonical_name
+from vcl_fake.errors import VapiError, canonical_name
 
 STUBS = {
     "com.vmware.cis.session": ("com.vmware.cis_client", "_SessionStub"),
     "com.vmware.content.library": ("com.vmware.content_client", "_LibraryStub"),
     "com.vmware.content.local_library": ("com.vmware.content_client", "_LocalLibraryStub"),
+    "com.vmware.content.subscribed_library": (
+        "com.vmware.content_client",
+        "_SubscribedLibraryStub",
+    ),
     "com.vmware.content.library.item": ("com.vmware.content.library_client", "_ItemStub"),
     "com.vmware.content.library.item.file": ("com.vmware.content.library.item_client", "_FileStub"),
+    "com.vmware.content.library.item.storage": (
+        "com.vmware.content.library.item_client",
+        "_StorageStub",
+    ),
+    "com.vmware.content.library.item.download_session": (
+        "com.vmware.content.library.item_client",
+        "_DownloadSessionStub",
+    ),
     "com.vmware.content.library.item.update_session": (
         "com.vmware.content.library.item_client",
         "_UpdateSessionStub",
@@ -106,6 +118,25 @@ def check_api(alias: str, status: int, body: bytes) -> None:
     )
 
 
+def check_rest(alias: str, status: int, body: bytes) -> None:
+    """A legacy /rest answer: ``{"type", "value"}`` errors, ``{"value"}`` results (200), void
+    results with an empty body; the value as on /api."""
+    op = TABLE[alias]
+    if status >= 400:
+        wrapped = json.loads(body)
+        assert set(wrapped) == {"type", "value"}, wrapped
+        assert wrapped["type"] == canonical_name(wrapped["value"]["error_type"])
+        check_api(alias, status, json.dumps(wrapped["value"]).encode())
+        return
+    assert status == 200, (alias, status)
+    if op.output.describe() == "void":
+        assert body == b""
+        return
+    wrapped = json.loads(body)
+    assert set(wrapped) == {"value"}, wrapped
+    check_api(alias, op.success_status, json.dumps(wrapped["value"]).encode())
+
+
 def check_jsonrpc(alias: str, body: bytes, request_id: Any) -> None:
     """A JSON-RPC answer: envelope, then output or error through the runtime's converters."""
     op = TABLE[alias]
@@ -128,3 +159,41 @@ def check_jsonrpc(alias: str, body: bytes, request_id: Any) -> None:
     decoded = op.output.decode(clean, "output")
     if op.name in ("get", "list"):
         _always_present(op.output, decoded, op.name, "output")
+
+
+class Checked:
+    """Wraps a fake's HTTP entry point: every /api, /rest and JSON-RPC answer of an operation
+    the fake models is checked against the contract as it passes; ``seen`` names them."""
+
+    def __init__(self, vc: Any) -> None:
+        self.vc = vc
+        self.inner = vc._adapter.handle
+        self.seen: list[str] = []
+        vc._adapter.handle = self
+
+    def __call__(self, request: Any) -> Any:
+        if request.method == "POST" and request.path.rstrip("/") == "/api":
+            body = request.read()
+            envelope = json.loads(body)
+            request.body = body
+            response = self.inner(request)
+            params = envelope["params"]
+            op = BY_ID.get((params["serviceId"], params["operationId"]))
+            if op is not None and op.modelled:
+                check_jsonrpc(op.alias, response.body, envelope["id"])
+                self.seen.append(f"jsonrpc {op.alias}")
+            return response
+        response = self.inner(request)
+        for prefix, codec, check in (
+            ("/api/", self.vc.app.api, check_api),
+            ("/rest/", self.vc.app.rest, check_rest),
+        ):
+            if request.path.startswith(prefix):
+                try:
+                    op, _ = codec.route(request)
+                except VapiError:
+                    break  # no such operation: nothing to check against
+                if op.modelled:
+                    check(op.alias, response.status, response.body)
+                    self.seen.append(f"{prefix.strip('/')} {op.alias}")
+        return response

@@ -6,7 +6,6 @@ official bindings' converters as it passes (see bindings.py).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -27,46 +26,12 @@ from com.vmware.vapi.std.errors_client import (
 )
 from vmware.vapi.vsphere.client import create_vsphere_client
 
-from contract.bindings import check_api, check_jsonrpc
+from contract.bindings import Checked
 from vcl_fake import FakeVCenter, ManualClock
-from vcl_fake.contract.operations import BY_ID
 from vcl_fake.packages import signed_ovf, signing_certificate
-from vcl_fake.protocols.http import Request, Response
 from vcl_fake.sdk import vsphere_client
 
 USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
-
-
-class Checked:
-    """Wraps the fake's HTTP entry point: every answer is checked against the contract."""
-
-    def __init__(self, vc: FakeVCenter) -> None:
-        self.vc = vc
-        self.inner = vc._adapter.handle
-        self.seen: list[str] = []
-        vc._adapter.handle = self
-
-    def __call__(self, request: Request) -> Response:
-        if (
-            request.path.startswith("/api")
-            and request.method == "POST"
-            and request.path.rstrip("/") == "/api"
-        ):
-            body = request.read()
-            envelope = json.loads(body)
-            request.body = body
-            response = self.inner(request)
-            params = envelope["params"]
-            op = BY_ID[(params["serviceId"], params["operationId"])]
-            check_jsonrpc(op.alias, response.body, envelope["id"])
-            self.seen.append(f"jsonrpc {op.alias}")
-            return response
-        response = self.inner(request)
-        if request.path.startswith("/api/"):
-            op, _ = self.vc.app.api.route(request)
-            check_api(op.alias, response.status, response.body)
-            self.seen.append(f"api {op.alias}")
-        return response
 
 
 @pytest.fixture

@@ -442,6 +442,12 @@ class Inventory:
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.ITEM_BUSY_DELETE, item.id, busy)
         self._drop_item(item.id)
 
+    def download_session_list(self, library_item_id: str | None) -> list[str]:
+        """Always empty: creating a download session is not modelled (govc lists them)."""
+        if library_item_id is not None:
+            self.item(library_item_id)
+        return []
+
     def item_storage_list(self, library_item_id: str) -> list[dict[str, Any]]:
         item = self.item(library_item_id)
         return [self._storage(item, f) for f in item.files.values()]

@@ -34,6 +34,7 @@ SERVICE_ALIASES: dict[str, str] = {
     "com.vmware.content.library.item": "item",
     "com.vmware.content.library.item.file": "item_file",
     "com.vmware.content.library.item.storage": "item_storage",
+    "com.vmware.content.library.item.download_session": "download_session",
     "com.vmware.content.library.item.update_session": "update_session",
     "com.vmware.content.library.item.updatesession.file": "file",
 }
