@@ -202,3 +202,67 @@ def test_unreadable_recordings(tmp_path, capsys):
 
 def test_coverage_doc_is_current():
     assert (ROOT / "docs" / "coverage.md").read_text() == markdown()
+
+
+def test_operations_that_are_not_modelled_are_reported_as_such(tmp_path, capsys):
+    def flow(vc):
+        api = Api(vc)
+        vc.create_library("templates")
+        api.post("/api/content/library", params={"action": "find"}, json={"name": "templates"})
+        api.get("/api/content/type")
+        api.post("/api/content/subscribed-library", json={"name": "m"})
+        api.request("POST", "/rest/com/vmware/content/subscribed-library", json={"create_spec": {}})
+        envelope = {
+            "jsonrpc": "2.0",
+            "method": "invoke",
+            "id": "1",
+            "params": {
+                "serviceId": "com.vmware.content.type",
+                "operationId": "list",
+                "input": {"STRUCTURE": {"operation-input": {}}},
+                "ctx": {
+                    "securityCtx": {
+                        "schemeId": "com.vmware.vapi.std.security.session_id",
+                        "sessionId": api.token,
+                    }
+                },
+            },
+        }
+        api.post("/api", json=envelope)
+
+    exchanges = record(flow)
+    path = tmp_path / "traffic.har"
+    path.write_text(json.dumps(har(exchanges)))
+    found = check_file(path)
+    assert [(v.index, v.message, v.not_modelled) for v in found] == [
+        (
+            3,
+            "not modelled: com.vmware.content.type list is not modelled by vcl_fake (not checked)",
+            True,
+        ),
+        (
+            4,
+            "not modelled: com.vmware.content.subscribed_library create is not modelled by vcl_fake (not checked)",
+            True,
+        ),
+        (
+            5,
+            "not modelled: com.vmware.content.subscribed_library create is not modelled by vcl_fake (not checked)",
+            True,
+        ),
+        (
+            6,
+            "not modelled: com.vmware.content.type list is not modelled by vcl_fake (not checked)",
+            True,
+        ),
+    ]
+    assert main(["contract", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(
+        f"{path}: every exchange keeps the contract (4 not modelled, not checked)\n"
+    )
+    broken = har(exchanges)
+    broken["log"]["entries"][1]["response"]["status"] = 201  # library.find answers 200
+    path.write_text(json.dumps(broken))
+    assert main(["contract", "check", str(path)]) == 1
+    assert "response: status 201; library.find answers 200" in capsys.readouterr().out

@@ -247,3 +247,61 @@ def test_scenario_faults_reach_the_sdk(vc, client, item):
     with pytest.raises(requests.ConnectionError):
         client.content.library.item.UpdateSession.get(session_id)
     assert client.content.library.item.UpdateSession.get(session_id).state == "ACTIVE"
+
+
+def test_find_by_name_then_update_like_the_ansible_modules(vc, client):
+    """The lookups every real client makes before a session: find the library and the item by
+    name, then read and change them (each answer checked by the bindings as it passes)."""
+    from com.vmware.content.library.item_client import Storage
+    from com.vmware.content.library_client import Item, PublishInfo
+    from com.vmware.content_client import Library
+
+    library = vc.create_library("Templates", description="golden images")
+    item = vc.create_item(library, "photon-5", files=[{"name": "photon.ovf", "size": 512}])
+    assert client.content.Library.find(Library.FindSpec(name="templates")) == [library]
+    assert (
+        client.content.Library.find(
+            Library.FindSpec(name="templates", type=LibraryModel.LibraryType.SUBSCRIBED)
+        )
+        == []
+    )
+    found = client.content.library.Item.find(Item.FindSpec(name="PHOTON-5", library_id=library))
+    assert found == [item]
+    with pytest.raises(InvalidArgument) as caught:
+        client.content.library.Item.find(Item.FindSpec())
+    assert caught.value.messages[0].id == "com.vmware.vdcs.cls-main.find_spec_empty"
+
+    client.content.Library.update(library, LibraryModel(description="photon only", version="1"))
+    assert client.content.Library.get(library).version == "2"
+    publish = PublishInfo(
+        published=True,
+        authentication_method=PublishInfo.AuthenticationMethod.BASIC,
+        password="s3cret",
+    )
+    client.content.LocalLibrary.update(library, LibraryModel(publish_info=publish))
+    local = client.content.LocalLibrary.get(library)
+    assert (local.description, local.version, local.publish_info.published) == (
+        "photon only",
+        "3",
+        True,
+    )
+    assert local.publish_info.user_name == "vcsp"
+    assert local.publish_info.password is None
+    assert local.publish_info.publish_url == (
+        f"https://vcenter.example.com:443/cls/vcsp/lib/{library}/lib.json"
+    )
+    from com.vmware.vapi.std.errors_client import ConcurrentChange
+
+    with pytest.raises(ConcurrentChange):
+        client.content.LocalLibrary.update(library, LibraryModel(name="x", version="1"))
+
+    assert client.content.SubscribedLibrary.list() == []
+    client.content.library.Item.update(item, ItemModel(name="photon-5.1"))
+    assert client.content.library.Item.get(item).metadata_version == "2"
+    (stored,) = client.content.library.item.Storage.list(item)
+    assert isinstance(stored, Storage.Info)
+    assert (stored.name, stored.size, stored.cached) == ("photon.ovf", 512, True)
+    assert stored.storage_uris == [
+        f"ds:///vmfs/volumes/datastore-11/contentlib-{library}/{item}/photon.ovf"
+    ]
+    assert vc._adapter.handle.seen[-1] == "jsonrpc item_storage.list"
