@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vcl_fake import FakeVCenter, ManualClock
-from vcl_fake.contract.operations import TABLE
+from vcl_fake.contract.operations import NOT_MODELLED, TABLE
 from vcl_fake.errors import ERROR_TYPES
 from vcl_fake.protocols.http import Headers, Request
 
@@ -53,6 +53,9 @@ SETTINGS = settings(
 def world():
     vc = FakeVCenter("fuzz.example.com", clock=ManualClock(), seed=1)
     item = vc.create_item(vc.create_library("l"), "i")
+    vc.create_library(
+        "published", publish_info={"published": True, "authentication_method": "NONE"}
+    )
     token = vc.backend.auth.login("administrator@vsphere.local", "VMware1!")
     session_id = vc.backend.sessions.update_session_create({"library_item_id": item}, None)
     return vc, token, session_id
@@ -72,8 +75,14 @@ def snapshot(vc):
                 )
                 for s in b.sessions.sessions.values()
             },
-            {i.id: (i.content_version, i.name, tuple(i.files)) for i in b.inventory.items.values()},
-            tuple(b.inventory.libraries),
+            {
+                i.id: (i.content_version, i.name, i.version, i.description, i.type, tuple(i.files))
+                for i in b.inventory.items.values()
+            },
+            {
+                lib.id: (lib.name, lib.version, lib.description, lib.publication)
+                for lib in b.inventory.libraries.values()
+            },
         )
 
 
@@ -236,3 +245,43 @@ def test_odd_paths_and_methods(world, method, prefix, tail, body):
             body,
         ),
     )
+
+
+@SETTINGS
+@given(
+    alias=st.sampled_from(sorted(NOT_MODELLED)),
+    body=bodies,
+    values=st.lists(segments, min_size=3, max_size=3),
+    legacy=st.booleans(),
+)
+def test_operations_that_are_not_modelled(world, alias, body, values, legacy):
+    """Whatever arrives for them, they answer OPERATION_NOT_FOUND (after authentication; a
+    body that is not JSON is refused first) and change nothing."""
+    vc, token, _ = world
+    op = NOT_MODELLED[alias]
+    if legacy or op.api is None:
+        route = op.rest
+        path = route.base + (f"/id:{quote(values[0], safe=':')}" if route.id_param else "")
+        url = f"{path}?~action={route.action}" if route.action else path
+        method = route.method
+    else:
+        query = "&".join(k if v is None else f"{k}={v}" for k, v in op.api.dispatch.items())
+        url, method = fill(op.api.template, values) + "?" + query, op.api.method
+    request = Request(
+        method, f"https://fuzz.example.com{url}", Headers({"vmware-api-session-id": token}), body
+    )
+    check(vc, request)
+    response = vc.app.handle(request)
+    error = json.loads(response.body)
+    error = error.get("value", error) if "type" in error else error
+    assert (response.status, error["error_type"]) in (
+        (404, "OPERATION_NOT_FOUND"),
+        (400, "INVALID_ARGUMENT"),
+        (401, "UNAUTHENTICATED"),  # another example logged the shared token out
+    ), error
+    if response.status == 404:
+        assert error["messages"][0]["id"] in (
+            "vcl_fake.operation.not_modelled",
+            "com.vmware.vapi.rest.httpNotFound",  # a path value that leaves the route
+            "com.vmware.vapi.rest.httpMethodNotAllowed",
+        )
