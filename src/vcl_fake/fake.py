@@ -140,7 +140,8 @@ class FakeVCenter:
     # --- seeding and inspection ------------------------------------------------------------------
     def create_library(self, name: str, **fields: Any) -> str:
         """Add a library (``type="LOCAL"`` or ``"SUBSCRIBED"``, ``description``,
-        ``storage_backings``); return its id."""
+        ``storage_backings``, ``publish_info`` for a local one, ``subscription_info`` for a
+        subscribed one, ``security_policy_id``; as the API's LibraryModel); return its id."""
         with self.backend.lock:
             return self.backend.inventory.add_library(name, **fields).id
 

@@ -54,7 +54,6 @@ class Route:
 
     method: str
     template: str
-    regex: str
     dispatch: Mapping[str, str | None]
     body: str | None
     path_vars: Mapping[str, str]
@@ -64,7 +63,6 @@ class Route:
     @classmethod
     def from_rest(cls, rest: Mapping[str, Any]) -> Route:
         path, _, dispatch_text = ("/api" + rest["url_template"]).partition("?")
-        regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(path))
         dispatch: dict[str, str | None] = {}
         for part in filter(None, dispatch_text.split("&")):
             key, eq, value = part.partition("=")
@@ -74,7 +72,6 @@ class Route:
         return cls(
             method=rest["method"],
             template=path,
-            regex=regex + r"/?",
             dispatch=dispatch,
             body=rest["body"],
             path_vars={v: k for k, v in rest["path"].items()},
@@ -84,23 +81,14 @@ class Route:
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
-        """Compiled on first use: most of the bindings' routes are never asked for."""
-        return re.compile(self.regex)
+        """Built on first use: most of the bindings' routes are never asked for."""
+        regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(self.template))
+        return re.compile(regex + r"/?")
 
     @functools.cached_property
     def literals(self) -> int:
         """How many path segments are fixed text (more means more specific)."""
         return sum(1 for seg in self.template.split("/") if seg and not seg.startswith("{"))
-
-    @functools.cached_property
-    def shape(self) -> str:
-        """The template with its variables unnamed: routes of one shape match the same paths."""
-        return re.sub(r"\{\w+\}", "{}", self.template)
-
-    @functools.cached_property
-    def segments(self) -> int:
-        """How many path segments the template has (a path with another count never matches)."""
-        return self.template.count("/")
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)

@@ -9,6 +9,7 @@ status vAPI maps the error to.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from vcl_fake import messages as M
@@ -34,21 +35,54 @@ def not_found(request: Request) -> VapiError:
     )
 
 
+class _Node:
+    """A path segment in the route trie: literal children, one variable child, and the routes
+    whose template ends here (most dispatch parameters first)."""
+
+    __slots__ = ("literal", "routes", "variable")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node] = {}
+        self.variable: _Node | None = None
+        self.routes: list[tuple[Route, Operation]] = []
+
+    def find(
+        self, segments: list[str], at: int, found: list[list[tuple[Route, Operation]]]
+    ) -> None:
+        """Collect the routes of every template matching ``segments[at:]``, literal first."""
+        if at == len(segments):
+            if self.routes:
+                found.append(self.routes)
+            return
+        child = self.literal.get(segments[at])
+        if child is not None:
+            child.find(segments, at + 1, found)
+        if self.variable is not None and segments[at]:
+            self.variable.find(segments, at + 1, found)
+
+
+def build_trie(ops: Iterable[Operation]) -> _Node:
+    """The /api routes of ``ops`` by path segment: a request walks its own path once,
+    whatever the number of operations."""
+    root = _Node()
+    for route, op in sorted(
+        ((op.api, op) for op in ops if op.api is not None), key=lambda ro: -len(ro[0].dispatch)
+    ):
+        node = root
+        for segment in route.template.strip("/").split("/"):
+            if segment.startswith("{"):
+                node.variable = node.variable or _Node()
+                node = node.variable
+            else:
+                node = node.literal.setdefault(segment, _Node())
+        node.routes.append((route, op))
+    return root
+
+
 @functools.cache
-def _templates() -> dict[int, dict[str, list[tuple[Route, Operation]]]]:
-    """Path shapes by segment count, each with its routes (most dispatch first): a request's
-    path is matched once per shape of its length, not once per operation. A shape is a
-    template with its variables unnamed (``/item/{}`` for ``/item/{libraryItemId}`` and
-    ``/item/{sourceLibraryItemId}``)."""
-    routes = sorted(
-        ((op.api, op) for op in routable() if op.api is not None),
-        key=lambda ro: -len(ro[0].dispatch),
-    )
-    templates: dict[int, dict[str, list[tuple[Route, Operation]]]] = {}
-    for route, op in routes:
-        by_template = templates.setdefault(route.segments, {})
-        by_template.setdefault(route.shape, []).append((route, op))
-    return templates
+def _trie() -> _Node:
+    """Every /api route, served or not modelled (built once)."""
+    return build_trie(routable())
 
 
 class ApiProtocol(Codec):
@@ -56,7 +90,7 @@ class ApiProtocol(Codec):
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         super().__init__(dispatcher)
-        self.templates = _templates()
+        self.routes = _trie()
 
     def error_response(self, error: VapiError) -> Response:
         return error_response(error)
@@ -73,35 +107,30 @@ class ApiProtocol(Codec):
         among its operations, the method and then the dispatch query parameters decide.
         """
         path = request.path.rstrip("/") or "/"
-        best: list[tuple[Route, Operation]] = []
-        for routes in self.templates.get(path.count("/"), {}).values():
-            first = routes[0][0]
-            if best and first.literals <= best[0][0].literals:
-                continue
-            if first.match(path) is not None:
-                best = routes
-        if not best:
+        found: list[list[tuple[Route, Operation]]] = []
+        self.routes.find(path.strip("/").split("/"), 0, found)
+        if not found:
             raise not_found(request)
-        matches = [(r, op, r.match(path) or {}) for r, op in best]
-        same_method = [m for m in matches if m[0].method == request.method]
+        best = max(found, key=lambda routes: routes[0][0].literals)  # the first of the most
+        same_method = [(r, op) for r, op in best if r.method == request.method]
         if not same_method:
-            allowed = ", ".join(sorted({r.method for r, _, _ in matches}))
+            allowed = ", ".join(sorted({r.method for r, _ in best}))
             raise VapiError(
                 "OPERATION_NOT_FOUND",
                 message(M.METHOD_NOT_ALLOWED, request.method, request.path, allowed),
             )
         action = request.query.get("action")
         fallback = None
-        for route, op, params in same_method:  # most dispatch parameters first
+        for route, op in same_method:  # most dispatch parameters first
             if action is not None and route.dispatch.get("action") != action:
                 continue
             if route.dispatches(request.query):
-                return op, params
+                return op, route.match(path) or {}
             if fallback is None and all(v is None for v in route.dispatch.values()):
-                fallback = (op, params)  # a required query parameter is missing: decode says so
+                fallback = route, op  # a required query parameter is missing: decode says so
         if fallback is None:
             raise not_found(request)
-        return fallback
+        return fallback[1], fallback[0].match(path) or {}
 
     def invocation(
         self, request: Request, op: Operation, path_params: dict[str, str]
