@@ -51,3 +51,32 @@ def test_rest_routes_and_errors_match_the_binding_stubs():
         "com.vmware.vapi.std.errors.not_found",
         "com.vmware.vapi.std.errors.resource_busy",
     }
+
+
+@needs_sdk
+def test_every_operation_of_the_bindings_is_routed():
+    """Each operation of every installed stub is known: served, or answered as not modelled."""
+    import importlib
+    import pkgutil
+    from types import SimpleNamespace
+
+    import com.vmware
+    from vmware.vapi.bindings.stub import ApiInterfaceStub
+
+    from vcl_fake.contract.operations import BY_ID, TABLE
+
+    config = SimpleNamespace(connector=SimpleNamespace(get_api_provider=lambda: object()))
+    seen = set()
+    for info in pkgutil.walk_packages(com.vmware.__path__, "com.vmware."):
+        if not info.name.endswith("_client"):
+            continue
+        for stub in vars(importlib.import_module(info.name)).values():
+            if not isinstance(stub, type) or stub.__module__ != info.name:
+                continue
+            if issubclass(stub, ApiInterfaceStub) and stub is not ApiInterfaceStub:
+                instance = stub(config)
+                seen |= {(instance._iface_id.get_name(), op) for op in instance._operations}
+    assert len(seen) > 1000
+    assert seen == set(BY_ID)
+    assert {(op.service, op.name) for op in TABLE.values()} <= seen
+    assert all(op.modelled == (op.alias in TABLE) for op in BY_ID.values())
