@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from vcl_fake import messages as M
 from vcl_fake.backend import Backend
 from vcl_fake.contract.operations import Operation
+from vcl_fake.contract.types import redact_untyped
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.http import Scripted
 from vcl_fake.scenario.event import Event
@@ -78,7 +79,7 @@ class Dispatcher:
     def dispatch(self, inv: Invocation) -> Any:
         """Run ``inv``; return its result or raise a VapiError (never anything else)."""
         op = inv.operation
-        shown: Mapping[str, Any] = inv.raw
+        shown: Mapping[str, Any] = redact_untyped(inv.raw)  # until decoded: then by type
         backend = self.backend
         event = Event(inv.protocol, op.alias, inv.raw)
 
@@ -100,7 +101,7 @@ class Dispatcher:
                     if inv.bad_input is not None:
                         raise inv.bad_input
                     inputs = op.decode_input(inv.raw, inv.text)
-                    shown = inputs
+                    shown = op.redact(inputs)
                     if op.alias == "session.get":
                         result = {
                             "user": api_session.user,

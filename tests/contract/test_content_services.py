@@ -312,6 +312,8 @@ def test_local_library_update_publishes_with_basic_authentication(vc, call):
         published=True, authentication_method="BASIC", user_name="bob", password="s"
     ) == error("INVALID_ARGUMENT", CLS + "publish_user_name_invalid", "bob")
     assert update(published=True, authentication_method="BASIC", password="s3cret") == Outcome()
+    journaled = vc.calls[-1].input["update_spec"]["publish_info"]
+    assert (journaled["password"], journaled["published"]) == ("********", True)  # never shown
     assert published() == {
         "authentication_method": "BASIC",
         "published": True,
@@ -533,6 +535,13 @@ def raw_call(vc, protocol, client):
     """SubscribedLibrary.create, which the bindings define and the fake does not model."""
     spec = {
         "name": "mirror",
+        "subscription_info": {
+            "authentication_method": "BASIC",
+            "automatic_sync_enabled": False,
+            "on_demand": True,
+            "subscription_url": "https://vc2.example.com/cls/vcsp/lib/x/lib.json",
+            "password": "hunter2",
+        },
         "type": "SUBSCRIBED",
         "storage_backings": [{"type": "DATASTORE", "datastore_id": "datastore-11"}],
     }
@@ -581,6 +590,7 @@ def test_an_operation_that_is_not_modelled_says_so_and_is_journaled(vc, call):
         "vSphere API but is not modelled by vcl_fake."
     )
     assert vc.backend.inventory.libraries == {}  # nothing was created
+    assert "hunter2" not in repr(last.input)  # passwords are never journaled
 
 
 @pytest.mark.parametrize(

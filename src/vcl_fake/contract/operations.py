@@ -133,6 +133,10 @@ class Operation:
     success_status: int = field(default=200)
     modelled: bool = True  # False: the bindings define it, vcl_fake answers "not modelled"
 
+    def redact(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Decoded inputs as the journal shows them: secrets replaced (see ``types.REDACTED``)."""
+        return {name: self.params[name].redact(value) for name, value in inputs.items()}
+
     @property
     def handler_name(self) -> str:
         """The backend method serving this operation: ``update_session_create``."""

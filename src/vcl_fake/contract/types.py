@@ -24,6 +24,8 @@ from vcl_fake.contract._generated import ENUMS, STRUCTURES
 from vcl_fake.errors import vapi_error
 
 UTC = _dt.timezone.utc
+#: What the journal shows instead of a secret (a password in a publish_info, ...).
+REDACTED = "********"
 
 
 def _json_kind(value: object) -> str:
@@ -84,6 +86,10 @@ class VType:
     def decode_text(self, text: str, path: str) -> Any:
         """Decode a value that arrived as text (a path segment, query parameter or header)."""
         return self.decode(text, path)
+
+    def redact(self, value: Any) -> Any:
+        """A decoded value with every secret replaced by :data:`REDACTED` (for the journal)."""
+        return value
 
     def describe(self) -> str:
         return type(self).__name__.lower()
@@ -149,6 +155,9 @@ class Scalar(VType):
     def encode(self, value: Any) -> Any:
         return format_datetime(value) if self.kind == "datetime" else value
 
+    def redact(self, value: Any) -> Any:
+        return REDACTED if self.kind == "secret" and value is not None else value
+
     def from_rpc(self, value: Any, path: str) -> Any:
         wrapper = {"secret": "SECRET", "blob": "BINARY"}.get(self.kind)
         if wrapper is not None and isinstance(value, dict):
@@ -199,6 +208,9 @@ class Optional(VType):
     def encode(self, value: Any) -> Any:
         return None if value is None else self.element.encode(value)
 
+    def redact(self, value: Any) -> Any:
+        return None if value is None else self.element.redact(value)
+
     def from_rpc(self, value: Any, path: str) -> Any:
         if value is None:
             return None  # tolerated: an absent optional
@@ -234,6 +246,9 @@ class List(VType):
     def encode(self, value: Any) -> Any:
         return [self.element.encode(v) for v in value]
 
+    def redact(self, value: Any) -> Any:
+        return [self.element.redact(v) for v in value]
+
     def from_rpc(self, value: Any, path: str) -> Any:
         if not isinstance(value, list):
             raise mismatch(path, "array", value)
@@ -258,6 +273,9 @@ class Map(VType):
 
     def encode(self, value: Any) -> Any:
         return {str(self.key.encode(k)): self.value.encode(v) for k, v in value.items()}
+
+    def redact(self, value: Any) -> Any:
+        return {k: self.value.redact(v) for k, v in value.items()}
 
     def from_rpc(self, value: Any, path: str) -> Any:
         if not isinstance(value, list):
@@ -347,6 +365,9 @@ class Struct(VType):
                 out[field] = ftype.encode(v)
         return out
 
+    def redact(self, value: Any) -> Any:
+        return {f: t.redact(value.get(f)) for f, t in self.fields.items()}
+
     def from_rpc(self, value: Any, path: str) -> Any:
         fields = unwrap_structure(value, self.name, path)
         out = {}
@@ -378,6 +399,24 @@ def unwrap_structure(value: Any, name: str, path: str) -> dict[str, Any]:
     if not isinstance(fields, dict):
         raise mismatch(path, "object", fields)
     return fields
+
+
+def redact_untyped(value: Any) -> Any:
+    """Raw input (not decoded, or of an operation that is not modelled) as the journal shows
+    it: JSON-RPC ``{"SECRET": ...}`` values and fields named like a password or secret
+    replaced by :data:`REDACTED`."""
+    if isinstance(value, dict):
+        if set(value) == {"SECRET"}:
+            return REDACTED
+        return {
+            k: REDACTED
+            if any(w in str(k).lower() for w in ("password", "secret")) and v is not None
+            else redact_untyped(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_untyped(v) for v in value]
+    return value
 
 
 def _join(path: str, field: str) -> str:
