@@ -44,6 +44,8 @@ API = "/api/content"
 REST = "/rest/com/vmware/content"
 #: alias -> (method, /api path, the parameter that is the body)
 API_ROUTES = {
+    "local_library.create": ("POST", f"{API}/local-library", "create_spec"),
+    "item.create": ("POST", f"{API}/library/item", "create_spec"),
     "library.find": ("POST", f"{API}/library?action=find", "spec"),
     "library.update": ("PATCH", f"{API}/library/{{library_id}}", "update_spec"),
     "local_library.get": ("GET", f"{API}/local-library/{{library_id}}", None),
@@ -63,6 +65,8 @@ API_ROUTES = {
 }
 #: alias -> (method, legacy /rest path); other parameters go in the body, wrapped by name
 REST_ROUTES = {
+    "local_library.create": ("POST", f"{REST}/local-library"),
+    "item.create": ("POST", f"{REST}/library/item"),
     "library.find": ("POST", f"{REST}/library?~action=find"),
     "library.update": ("PATCH", f"{REST}/library/id:{{library_id}}"),
     "local_library.get": ("GET", f"{REST}/local-library/id:{{library_id}}"),
@@ -122,7 +126,7 @@ class Wire:
         if alias.endswith(".update"):
             assert (response.status_code, response.content) == (204, b"")
             return Outcome()
-        assert response.status_code == 200, response.text
+        assert response.status_code == TABLE[alias].success_status, response.text
         return Outcome(response.json())
 
     def rest(self, alias: str, params: dict[str, Any]) -> Outcome:
@@ -363,6 +367,48 @@ def test_local_library_update_errors(vc, call):
     )
     got = call("local_library.get", library_id=library).value
     assert (got["description"], got["version"]) == ("d", "2")
+
+
+def test_local_library_create_keeps_publish_info(vc, call):
+    backing = [{"type": "DATASTORE", "datastore_id": "datastore-11"}]
+    publish = {"published": True, "authentication_method": "BASIC", "password": "pw"}
+    spec = {"name": "pub", "storage_backings": backing, "publish_info": publish}
+    library = call("local_library.create", create_spec=spec).value
+    assert call("local_library.get", library_id=library).value["publish_info"] == {
+        "authentication_method": "BASIC",
+        "published": True,
+        "publish_url": f"https://vcenter.example.com:443/cls/vcsp/lib/{library}/lib.json",
+        "user_name": "vcsp",
+        "persist_json_enabled": False,
+    }
+    half = {"name": "half", "storage_backings": backing, "publish_info": {"published": True}}
+    assert call("local_library.create", create_spec=half) == error(
+        "INVALID_ARGUMENT",
+        "vapi.data.structure.field.missing",
+        "publish_info.authentication_method",
+        "create",
+    )
+    blank = {"name": "", "storage_backings": backing}
+    assert call("local_library.create", create_spec=blank) == error(
+        "INVALID_ARGUMENT", CLS + "library_name_missing"
+    )
+    assert list(vc.backend.inventory.libraries) == [library]
+
+
+def test_item_create_checks_name_and_description(vc, call):
+    library = vc.create_library("templates")
+    long_name = {"library_id": library, "name": "n" * 81}
+    assert call("item.create", create_spec=long_name) == error(
+        "INVALID_ARGUMENT", CLS + "library_item_name_too_long", "81", "80"
+    )
+    long_text = {"library_id": library, "name": "n", "description": "d" * 2001}
+    assert call("item.create", create_spec=long_text) == error(
+        "INVALID_ARGUMENT", CLS + "library_item_description_too_long", "2001", "2000"
+    )
+    made = {"library_id": library, "name": "n" * 80, "source_id": "src-1"}
+    item = call("item.create", create_spec=made).value
+    assert call("item.get", library_item_id=item).value["source_id"] == "src-1"
+    assert call("item.find", spec={"source_id": "src-1"}).value == [item]
 
 
 # --- SubscribedLibrary list/get --------------------------------------------------------------
