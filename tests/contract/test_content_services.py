@@ -318,6 +318,13 @@ def test_local_library_update_publishes_with_basic_authentication(vc, call):
     assert update(published=True, authentication_method="BASIC", password="s3cret") == Outcome()
     journaled = vc.calls[-1].input["update_spec"]["publish_info"]
     assert (journaled["password"], journaled["published"]) == ("********", True)  # never shown
+    if call.protocol != "jsonrpc":  # refused before decoding: the raw input is redacted too
+        refused = update(published="yes", password="leak")
+        assert (refused.error_type, refused.message_id) == (
+            "INVALID_ARGUMENT",
+            "vapi.data.validate.mismatch",
+        )
+        assert "leak" not in repr(vc.calls[-1].input)
     assert published() == {
         "authentication_method": "BASIC",
         "published": True,
