@@ -21,14 +21,14 @@ SESSIONS = "/api/content/library/item/update-session"
 
 def populate(vc: FakeVCenter, count: int) -> tuple[str, str]:
     library = vc.create_library("l")
-    backend = vc.backend
+    backend = vc._backend
     item = ""
-    with backend.lock:
+    with backend._lock:
         for n in range(count):
             item = vc.create_item(library, f"i{n}")
-            session_id = backend.sessions.update_session_create({"library_item_id": item}, None)
+            session_id = backend._sessions.update_session_create({"library_item_id": item}, None)
             if n % 2:
-                backend.sessions.update_session_complete(session_id)
+                backend._sessions.update_session_complete(session_id)
     return item, session_id
 
 

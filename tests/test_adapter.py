@@ -137,7 +137,7 @@ def test_responses_activate_decorator_inside_a_fake():
 def test_file_like_and_generator_bodies_arrive_streamed():
     seen = []
     with FakeVCenter() as vc:
-        original = vc.app.handle
+        original = vc.handle
 
         def spy(request):
             seen.append(type(request.body).__name__)

@@ -60,7 +60,7 @@ def test_missing_token_is_401_on_every_operation(vc, item):
     assert_error(response, 401, "UNAUTHENTICATED", AUTH_REQUIRED)
     response = requests.post(f"{vc.url}{SESSIONS}", json={"library_item_id": item})
     assert_error(response, 401, "UNAUTHENTICATED")
-    assert vc.backend.sessions.sessions == {}
+    assert vc._backend._sessions.sessions == {}
 
 
 def test_unknown_token_is_401(vc):

@@ -149,10 +149,10 @@ def test_system_clock_is_aware_utc_and_advances():
 
 def test_many_sessions_expire_lazily(vc, clock, library):
     items = [vc.create_item(library, f"i{n}") for n in range(200)]
-    with vc.backend.lock:
+    with vc._backend._lock:
         for item in items:
-            vc.backend.sessions.update_session_create({"library_item_id": item}, None)
+            vc._backend._sessions.update_session_create({"library_item_id": item}, None)
     clock.advance(301)
-    with vc.backend.lock:
-        assert vc.backend.sessions.update_session_list(None) == []
-        assert vc.backend.sessions.active_by_item == {}
+    with vc._backend._lock:
+        assert vc._backend._sessions.update_session_list(None) == []
+        assert vc._backend._sessions.active_by_item == {}

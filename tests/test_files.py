@@ -73,6 +73,17 @@ def test_add_push_returns_an_unguessable_upload_url(api, item):
     assert other["upload_endpoint"]["uri"].split("/")[-2] != token
 
 
+def test_upload_urls_are_built_from_the_url_the_client_asked(api, vc, item):
+    session_id = api.create_session(item)
+    add_push(api, session_id, size=3)
+    listed = api.http.get(f"http://VCENTER.example.com:8080{files_url(session_id)}").json()
+    uri = listed[0]["upload_endpoint"]["uri"]
+    assert uri.startswith("http://vcenter.example.com:8080/cls/data/")
+    assert requests.put(uri, data=b"abc").status_code == 200
+    again = api.get(f"{files_url(session_id)}/disk.vmdk").json()["upload_endpoint"]["uri"]
+    assert again == uri.replace("http://", "https://").replace(":8080", ":443")
+
+
 @pytest.mark.parametrize("algorithm", ["MD5", "SHA1", "SHA256", "SHA512"])
 @pytest.mark.parametrize("method", ["PUT", "POST"])
 def test_upload_with_every_checksum_algorithm(api, vc, item, algorithm, method):

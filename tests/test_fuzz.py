@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.backend import Context
 from vcl_fake.contract.operations import NOT_MODELLED, TABLE
 from vcl_fake.errors import ERROR_TYPES
 from vcl_fake.protocols.http import Headers, Request
@@ -56,14 +57,14 @@ def world():
     vc.create_library(
         "published", publish_info={"published": True, "authentication_method": "NONE"}
     )
-    token = vc.backend.auth.login("administrator@vsphere.local", "VMware1!")
-    session_id = vc.backend.sessions.update_session_create({"library_item_id": item}, None)
+    token = vc._backend._auth.session_login(Context("administrator@vsphere.local"))
+    session_id = vc._backend._sessions.update_session_create({"library_item_id": item}, None)
     return vc, token, session_id
 
 
 def snapshot(vc):
-    b = vc.backend
-    with b.lock:
+    b = vc._backend
+    with b._lock:
         return (
             {
                 s.id: (
@@ -73,22 +74,22 @@ def snapshot(vc):
                     len(s.files),
                     tuple(map(str, s.warning_behavior)),
                 )
-                for s in b.sessions.sessions.values()
+                for s in b._sessions.sessions.values()
             },
             {
                 i.id: (i.content_version, i.name, i.version, i.description, i.type, tuple(i.files))
-                for i in b.inventory.items.values()
+                for i in b._inventory.items.values()
             },
             {
                 lib.id: (lib.name, lib.version, lib.description, lib.publication)
-                for lib in b.inventory.libraries.values()
+                for lib in b._inventory.libraries.values()
             },
         )
 
 
 def check(vc, request: Request) -> None:
     before = snapshot(vc)
-    response = vc.app.handle(request)
+    response = vc.handle(request)
     assert response.status < 500, (
         request.method,
         request.url,
@@ -193,7 +194,7 @@ def test_jsonrpc(world, service_op, fields, envelope_noise, security):
     }
     envelope.update(envelope_noise)
     before = snapshot(vc)
-    response = vc.app.handle(
+    response = vc.handle(
         Request("POST", "https://fuzz.example.com/api", Headers({}), json.dumps(envelope).encode())
     )
     assert response.status == 200
@@ -211,7 +212,7 @@ def test_jsonrpc(world, service_op, fields, envelope_noise, security):
 @given(body=bodies)
 def test_jsonrpc_raw_bodies(world, body):
     vc, _, _ = world
-    response = vc.app.handle(Request("POST", "https://fuzz.example.com/api", Headers({}), body))
+    response = vc.handle(Request("POST", "https://fuzz.example.com/api", Headers({}), body))
     assert response.status == 200 and b"Traceback" not in response.body
     json.loads(response.body)
 
@@ -271,7 +272,7 @@ def test_operations_that_are_not_modelled(world, alias, body, values, legacy):
         method, f"https://fuzz.example.com{url}", Headers({"vmware-api-session-id": token}), body
     )
     check(vc, request)
-    response = vc.app.handle(request)
+    response = vc.handle(request)
     error = json.loads(response.body)
     error = error.get("value", error) if "type" in error else error
     assert (response.status, error["error_type"]) in (

@@ -33,7 +33,7 @@ def test_marker_configures_the_fake(pytester: pytest.Pytester):
         def test_it(fake_vcenter):
             assert fake_vcenter.host == "vc.lab"
             assert isinstance(fake_vcenter.clock, ManualClock)
-            assert fake_vcenter.backend.sessions.timeout.total_seconds() == 10
+            assert fake_vcenter._backend._sessions.timeout.total_seconds() == 10
             assert requests.post("https://vc.lab/api/session", auth=("u", "p")).status_code == 201
         """
     )

@@ -27,12 +27,12 @@ def api_request(vc, alias, token):
 
 
 def snapshot(vc):
-    b = vc.backend
+    b = vc._backend
     return (
-        dict(b.sessions.sessions),
-        dict(b.inventory.items),
-        dict(b.inventory.libraries),
-        len(b.auth.sessions),
+        dict(b._sessions.sessions),
+        dict(b._inventory.items),
+        dict(b._inventory.libraries),
+        len(b._auth.sessions),
     )
 
 

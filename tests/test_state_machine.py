@@ -70,9 +70,11 @@ class BackendDriver:
         self.vc = vc
 
     def call(self, alias: str, **inputs):
-        with self.vc.backend.lock:
+        with self.vc._backend._lock:
             try:
-                return "ok", self.vc.backend.handlers[alias](**inputs)
+                return "ok", self.vc._backend.call(
+                    alias.replace(".", "_"), inputs, origin=self.vc.url + ":443"
+                )
             except VapiError as exc:
                 return exc.error_type, None
 
@@ -268,7 +270,7 @@ class UpdateSessionMachine(RuleBasedStateMachine):
         ref = self.ref.sessions.get(sid)
         expected_file = ref.files.get(name) if ref else None
         size = expected_file.size if expected_file else 1
-        current = self.vc.backend.files.uploads.get(uri.rsplit("/", 2)[-2])  # re-added: dead
+        current = self.vc._backend._files.uploads.get(uri.rsplit("/", 2)[-2])  # re-added: dead
         status = self.driver.upload(uri, b"z" * (size if correct else size + 1))
         live = ref is not None and ref.state == "ACTIVE" and expected_file is not None
         if not live or current is None:
@@ -359,8 +361,8 @@ class UpdateSessionMachine(RuleBasedStateMachine):
 
     @invariant()
     def one_active_session_per_item(self) -> None:
-        with self.vc.backend.lock:
-            sessions = self.vc.backend.sessions
+        with self.vc._backend._lock:
+            sessions = self.vc._backend._sessions
             sessions.purge()
             active = [s.item_id for s in sessions.sessions.values() if s.state == "ACTIVE"]
         assert len(active) == len(set(active))

@@ -83,7 +83,7 @@ def run_stress(base: str, verify, vc: FakeVCenter) -> None:
             content = vc.read_item_file(item, "payload.bin")
             assert content in payloads  # whole, from one upload: never lost or mixed
             assert info["size"] == len(content)
-    assert vc.backend.sessions.active_by_item == {}
+    assert vc._backend._sessions.active_by_item == {}
     for item in own:  # alone on its item, a thread completes every round it does not cancel
         assert len(completed[item]) == ROUNDS - ROUNDS // 4
     assert all(completed[item] for item in shared)

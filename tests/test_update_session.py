@@ -338,8 +338,8 @@ def test_session_ids_are_reproducible_with_a_seed(item):
         with FakeVCenter("seeded.example.com", clock=ManualClock(), seed=42) as fake:
             lib = fake.create_library("l")
             it = fake.create_item(lib, "i")
-            with fake.backend.lock:
-                sid = fake.backend.sessions.update_session_create({"library_item_id": it}, None)
+            with fake._backend._lock:
+                sid = fake._backend._sessions.update_session_create({"library_item_id": it}, None)
             return [lib, it, sid]
 
     assert ids() == ids()

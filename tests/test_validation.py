@@ -8,11 +8,11 @@ from conftest import SESSIONS, assert_error
 
 
 def snapshot(vc):
-    b = vc.backend
+    b = vc._backend
     return (
-        sorted(b.sessions.sessions),
-        {i: (it.content_version, it.name) for i, it in b.inventory.items.items()},
-        sorted(b.inventory.libraries),
+        sorted(b._sessions.sessions),
+        {i: (it.content_version, it.name) for i, it in b._inventory.items.items()},
+        sorted(b._inventory.libraries),
     )
 
 
@@ -144,7 +144,7 @@ def test_internal_bug_answers_500_without_traceback(api, vc, item, monkeypatch):
     def boom(**_):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setitem(vc.backend.handlers, "update_session.list", boom)
+    monkeypatch.setitem(vc._backend._handlers, "update_session_list", (boom, False))
     response = api.get(SESSIONS)
     body = assert_error(response, 500, "INTERNAL_SERVER_ERROR")
     assert "secret internals" not in response.text

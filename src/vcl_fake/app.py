@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from vcl_fake import messages as M
 from vcl_fake.dispatcher import Dispatcher
-from vcl_fake.errors import VapiError, message
+from vcl_fake.errors import internal_error
 from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
 from vcl_fake.protocols.http import BodyError, Request, Response, Scripted
 from vcl_fake.protocols.jsonrpc import JsonRpcProtocol, is_jsonrpc
@@ -25,7 +24,6 @@ log = logging.getLogger("vcl_fake")
 
 class Application:
     def __init__(self, dispatcher: Dispatcher) -> None:
-        self.dispatcher = dispatcher
         self.api = ApiProtocol(dispatcher)
         self.upload = UploadProtocol(dispatcher)
         self.jsonrpc = JsonRpcProtocol(dispatcher)
@@ -50,7 +48,4 @@ class Application:
             raise  # the transport turns the fault into what its clients would see
         except Exception as exc:  # last line of defence: a bug must not leak a traceback
             log.exception("vcl_fake: unhandled error for %s %s", request.method, request.path)
-            error = VapiError(
-                "INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__)
-            )
-            return error_response(error)
+            return error_response(internal_error(exc))

@@ -119,7 +119,7 @@ def serve_command(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if not fake.backend.inventory.libraries:  # something to try with curl at once
+    if not fake.libraries():  # something to try with curl at once
         library = fake.create_library("templates")
         fake.create_item(library, "photon-5")
     try:
@@ -127,17 +127,17 @@ def serve_command(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"vcl-fake: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    user, password = next(iter(fake.backend.auth.users.items()))
+    user, password = next(iter(fake.users.items()))
     print(f"vcl-fake listening on {server.url}")
     print(f"credentials: {user} / {password}")
     if args.tls:
         print(f"TLS certificate SHA-256 thumbprint: {server.thumbprint}")
         if server.ca_file is not None:
             print(f"trust it with: {server.ca_file}")
-    for lib in fake.backend.inventory.libraries.values():
-        print(f"library {lib.name}: {lib.id}")
-    for item in fake.backend.inventory.items.values():
-        print(f"item {item.name}: {item.id}")
+    for library_id, name in fake.libraries().items():
+        print(f"library {name}: {library_id}")
+    for item in fake.items():
+        print(f"item {item['name']}: {item['id']}")
     print(f"control API: {server.url}{CONTROL_PREFIX} (loopback clients only)", flush=True)
 
     def stop(signum: int, frame: object) -> None:

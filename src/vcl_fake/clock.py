@@ -8,8 +8,10 @@ when told. Both support ``advance(seconds)``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 UTC = _dt.timezone.utc
@@ -90,3 +92,39 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({self._now.isoformat()})"
+
+
+class RequestClock:
+    """A clock that stands still for the length of one request: inside :meth:`pinned`,
+    ``now()`` answers the moment the request began (plus whatever ``advance`` added during
+    it), so every step of a call sees one "now". Pins are per thread; outside a pin it is
+    the wrapped clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.wrapped = clock
+        self._pin = threading.local()
+
+    def now(self) -> _dt.datetime:
+        pinned: _dt.datetime | None = getattr(self._pin, "now", None)
+        return pinned if pinned is not None else self.wrapped.now()
+
+    def advance(self, seconds: float) -> None:
+        self.wrapped.advance(seconds)
+        pinned: _dt.datetime | None = getattr(self._pin, "now", None)
+        if pinned is not None:
+            self._pin.now = pinned + _seconds(seconds)
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[_dt.datetime]:
+        """Hold "now" still while the block runs (re-entrant: an outer pin wins)."""
+        if getattr(self._pin, "now", None) is not None:
+            yield self._pin.now
+            return
+        self._pin.now = self.wrapped.now()
+        try:
+            yield self._pin.now
+        finally:
+            self._pin.now = None
+
+    def __repr__(self) -> str:
+        return f"RequestClock({self.wrapped!r})"

@@ -31,9 +31,8 @@ PREFIX = "/_vcl_fake/"
 
 
 class Control:
-    def __init__(self, fake: FakeVCenter, after_reset: Callable[[], None] | None = None) -> None:
+    def __init__(self, fake: FakeVCenter) -> None:
         self.fake = fake
-        self.after_reset = after_reset
         self.routes: dict[tuple[str, str], Callable[[Any], Any]] = {
             ("POST", "reset"): self.reset,
             ("GET", "clock"): self.clock,
@@ -76,8 +75,6 @@ class Control:
 
     def reset(self, _: Any) -> dict[str, Any]:
         self.fake.reset()
-        if self.after_reset is not None:
-            self.after_reset()
         return {"reset": True}
 
     def clock(self, _: Any) -> dict[str, Any]:

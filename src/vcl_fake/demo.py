@@ -275,7 +275,7 @@ def run(vc: FakeVCenter, scenario: Scenario | None) -> DemoResult:
             uri = None
             if pull:
                 uri = f"https://depot.example.org/{name}"
-                if uri not in vc.backend.files.sources:
+                if not vc.has_source(uri):
                     vc.add_source(uri, package[name], rate=len(package[name]) / 4)
             client.add_and_send(session_id, name, package[name], uri)
         model = client.poll(
@@ -331,11 +331,9 @@ def run(vc: FakeVCenter, scenario: Scenario | None) -> DemoResult:
 
 
 def _item(vc: FakeVCenter, name: str | None) -> str:
-    with vc.backend.lock:
-        items = list(vc.backend.inventory.items.values())
-    for item in items:
-        if name is None or item.name == name:
-            return item.id
+    for item in vc.items():
+        if name is None or item["name"] == name:
+            return str(item["id"])
     if name is not None:
         raise ValueError(f"the scenario's demo.item {name!r} is not in its setup")
     return vc.create_item(vc.create_library("demo-library"), "photon-5-template")

@@ -1,24 +1,28 @@
 """The one choke point every operation passes, whatever its protocol.
 
-Order: authentication -> scenario rules -> contract check of the input -> backend
-handler, all under the backend lock; then the call journal. Codecs turn wire formats into an
-:class:`Invocation` and render whatever comes back (a value or a :class:`VapiError`).
+:meth:`Dispatcher.invoke` runs a fixed chain for every :class:`Invocation`, under the
+service's lock and with the clock pinned to one "now": authentication -> scenario rules ->
+contract check of the input -> handler -> journal. Codecs (``/api``, ``/rest``, JSON-RPC,
+the upload data plane) turn their wire format into an Invocation and render whatever comes
+back: a value, a :class:`~vcl_fake.errors.VapiError`, or a scripted
+:class:`~vcl_fake.protocols.http.Scripted` answer. A call that spans a stream (an upload)
+passes twice, ``stage="begin"`` and ``stage="finish"``: rules see it once, at the beginning,
+and the journal records it once, when it ends.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import logging
-import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from vcl_fake import messages as M
-from vcl_fake.backend import Backend
 from vcl_fake.contract.operations import Operation
 from vcl_fake.contract.types import redact_untyped
-from vcl_fake.errors import VapiError, message
+from vcl_fake.errors import VapiError, internal_error
+from vcl_fake.journal import SUCCESS, Call, Journal, outcome_of
 from vcl_fake.protocols.http import Scripted
 from vcl_fake.scenario.event import Event
 
@@ -29,90 +33,98 @@ log = logging.getLogger("vcl_fake")
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """What the caller presented, of whatever kind: a session token (from a header, a cookie
+    or a security context), a user and password, or nothing (a URL that authorises itself).
+    The operation's ``auth`` scheme says which counts."""
+
+    token: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class Invocation:
-    """One decoded request: the operation, its raw parameters and the caller's credentials."""
+    """One decoded request: the operation, its raw parameters, the caller's credentials and
+    the origin (``scheme://host:port``) the client addressed, which URLs in the answer use."""
 
     protocol: str
     operation: Operation
     raw: Mapping[str, Any] = field(default_factory=dict)
     text: frozenset[str] = frozenset()  # parameters that arrived as strings (path, query, header)
-    token: str | None = None
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
+    credentials: Credentials = Credentials()
+    origin: str = ""
     bad_input: VapiError | None = None  # the codec could not read the request (raised after auth)
+    stage: str | None = None  # "begin" / "finish" of a call that spans a stream
+    carry: Any = None  # finish: what the begin stage handed back
 
 
-@dataclass(frozen=True)
-class Call:
-    """A journal entry: what was asked, and how it ended."""
+class Service(Protocol):
+    """What the dispatcher needs of the state behind it (the backend implements it)."""
 
-    protocol: str
-    operation: str
-    input: Mapping[str, Any]
-    outcome: str  # "success", the error_type, or "http 503" / "fault connection_error"
-    result: Any = None
-    error: VapiError | None = None
-    time: _dt.datetime | None = None
-    rule: str | None = None  # the scenario rule that fired on this call
+    def locked(self) -> AbstractContextManager[_dt.datetime]:
+        """Hold the state's lock with the clock pinned; yields the request's "now"."""
+        ...
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+    def now(self) -> _dt.datetime: ...
+
+    def authenticate(self, op: Operation, credentials: Credentials) -> Any:
+        """The principal the credentials prove for ``op``'s auth scheme, or UNAUTHENTICATED."""
+        ...
+
+    def call(
+        self,
+        handler: str,
+        inputs: Mapping[str, Any],
+        *,
+        principal: Any = None,
+        origin: str = "",
+        carry: Any = None,
+    ) -> Any:
+        """Run one handler with decoded input, and what it may need beyond it."""
+        ...
 
 
 class Dispatcher:
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
-        self._journal: list[Call] = []
-        self._journal_lock = threading.Lock()
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self._journal = Journal()
         self.engine: Engine | None = None  # scenario rules, when a scenario is loaded
 
     @property
     def calls(self) -> list[Call]:
-        with self._journal_lock:
-            return list(self._journal)
+        return self._journal.calls
 
-    def record(self, call: Call) -> None:
-        with self._journal_lock:
-            self._journal.append(call)
+    def invoke(self, inv: Invocation) -> Any:
+        """Run ``inv`` through the chain; return its result or raise a VapiError or a
+        Scripted answer (never anything else)."""
+        with self._service.locked():
+            return self._chain(inv)
 
-    def dispatch(self, inv: Invocation) -> Any:
-        """Run ``inv``; return its result or raise a VapiError (never anything else)."""
-        op = inv.operation
-        shown: Mapping[str, Any] = redact_untyped(inv.raw)  # until decoded: then by type
-        backend = self.backend
+    def _chain(self, inv: Invocation) -> Any:
+        op, service = inv.operation, self._service
         event = Event(inv.protocol, op.alias, inv.raw)
+        shown = self._shown(inv, redact_untyped(inv.raw))  # until decoded: then by type
+        ends = inv.stage != "begin"  # a begin stage is journaled only if the call ends there
 
         def note(outcome: str, result: Any = None, error: VapiError | None = None) -> None:
-            call = Call(
-                inv.protocol, op.alias, shown, outcome, result, error, self._now(), event.rule
+            now = service.now()
+            self._journal.record(
+                Call(inv.protocol, op.alias, shown, outcome, result, error, now, event.rule)
             )
-            self.record(call)
 
         try:
-            with backend.lock:
-                if op.alias == "session.login":
-                    shown = {"user": inv.user}
-                    self.apply_rules(event)
-                    result: Any = backend.auth.login(inv.user, inv.password)
-                else:
-                    api_session = backend.auth.authenticate(inv.token)
-                    self.apply_rules(event)
-                    if inv.bad_input is not None:
-                        raise inv.bad_input
-                    inputs = op.decode_input(inv.raw, inv.text)
-                    shown = op.redact(inputs)
-                    if op.alias == "session.get":
-                        result = {
-                            "user": api_session.user,
-                            "created_time": api_session.created_time,
-                            "last_accessed_time": api_session.last_accessed_time,
-                        }
-                    elif op.alias == "session.logout":
-                        backend.auth.logout(api_session)
-                        result = None
-                    else:
-                        result = backend.handlers[op.alias](**inputs)
+            principal = service.authenticate(op, inv.credentials)
+            if self.engine is not None and inv.stage != "finish":
+                self.engine.before(event)
+            if inv.bad_input is not None:
+                raise inv.bad_input
+            inputs = op.decode_input(inv.raw, inv.text)
+            shown = self._shown(inv, op.redact(inputs))
+            handler = op.handler_name + (f"_{inv.stage}" if inv.stage else "")
+            result = service.call(
+                handler, inputs, principal=principal, origin=inv.origin, carry=inv.carry
+            )
         except VapiError as exc:
             note(exc.error_type, error=exc)
             raise
@@ -121,32 +133,23 @@ class Dispatcher:
             raise
         except Exception as exc:  # a bug in the fake: answer, never leak a traceback
             log.exception("vcl_fake: %s failed", op.alias)
-            error = VapiError(
-                "INTERNAL_SERVER_ERROR", message(M.INTERNAL_ERROR, type(exc).__name__)
-            )
+            error = internal_error(exc)
             note(error.error_type, error=error)
             raise error from exc
         if event.truncate:
             cut = Scripted(fault="truncated_body", value=result)
             note(outcome_of(cut), result)
             raise cut
-        note("success", result)
+        if ends:
+            note(SUCCESS, result)
         return result
 
-    def apply_rules(self, event: Event) -> None:
-        """Let the scenario's rules see the call (caller holds the backend lock)."""
-        if self.engine is not None:
-            self.engine.before(event)
-
-    def _now(self) -> _dt.datetime:
-        return self.backend.clock.now()
-
-
-def outcome_of(scripted: Scripted) -> str:
-    """How the journal names a scripted answer: ``http 503`` or ``fault read_timeout``."""
-    if scripted.fault is not None:
-        return f"fault {scripted.fault}"
-    return f"http {scripted.response.status if scripted.response else '?'}"
+    @staticmethod
+    def _shown(inv: Invocation, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What the journal records of the input: never a password or a capability token."""
+        if inv.operation.auth == "password":
+            return {"user": inv.credentials.user}
+        return {k: v for k, v in values.items() if k not in inv.operation.hidden}
 
 
-__all__ = ["Call", "Dispatcher", "Invocation"]
+__all__ = ["Call", "Credentials", "Dispatcher", "Invocation", "Service"]

@@ -30,11 +30,6 @@ def canonical_name(error_type: str) -> str:
     return "com.vmware.vapi.std.errors." + error_type.lower()
 
 
-def error_type_of(name: str) -> str:
-    """``com.vmware.vapi.std.errors.not_found`` -> ``NOT_FOUND``."""
-    return name.rsplit(".", 1)[-1].upper()
-
-
 class VapiError(Exception):
     """A vAPI standard error (``com.vmware.vapi.std.errors.*``)."""
 
@@ -80,3 +75,10 @@ class VapiError(Exception):
 def vapi_error(error_type: str, template: tuple[str, str], *args: object) -> VapiError:
     """Shorthand: ``vapi_error("NOT_FOUND", messages.SESSION_NOT_FOUND, session_id)``."""
     return VapiError(error_type, message(template, *args))
+
+
+def internal_error(exc: BaseException) -> VapiError:
+    """What a client sees of a bug in the fake: INTERNAL_SERVER_ERROR, never a traceback."""
+    from vcl_fake import messages as M
+
+    return vapi_error("INTERNAL_SERVER_ERROR", M.INTERNAL_ERROR, type(exc).__name__)

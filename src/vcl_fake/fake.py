@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from vcl_fake.adapter import ResponsesAdapter
 from vcl_fake.app import Application
-from vcl_fake.backend import Backend
-from vcl_fake.backend.inventory import ItemFile
-from vcl_fake.backend.sources import make_source
+from vcl_fake.backend import Backend, load_certificates, make_source
 from vcl_fake.clock import Clock, ManualClock, SystemClock
-from vcl_fake.dispatcher import Call, Dispatcher
+from vcl_fake.dispatcher import Dispatcher
+from vcl_fake.journal import Call
+from vcl_fake.protocols.http import Request, Response
 
 if TYPE_CHECKING:
     from vcl_fake.scenario.model import Scenario
@@ -65,21 +65,24 @@ class FakeVCenter:
         self.clock: Clock = clock
         self._options["seed"] = seed
         self._build()
-        self._adapter = ResponsesAdapter(self.host, self.app.handle)
+        self._adapter = ResponsesAdapter(self.host, self.handle)
         self.server: Any = None  # the FakeServer while serve() runs
         if script is not None:
             self.load_scenario(script)
 
     def _build(self) -> None:
-        self.backend = Backend(self.clock, host=self.host, **self._options)
-        self.dispatcher = Dispatcher(self.backend)
-        self.app = Application(self.dispatcher)
+        self._backend = Backend(self.clock, **self._options)
+        self._dispatcher = Dispatcher(self._backend)
+        self._app = Application(self._dispatcher)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one HTTP request (what the responses adapter and server mode call)."""
+        return self._app.handle(request)
 
     def reset(self) -> None:
         """Forget all state (libraries, items, sessions, logins, journal, scenario); the host,
         clock, users and options stay."""
         self._build()
-        self._adapter.handle = self.app.handle
 
     # --- activation ----------------------------------------------------------------------------
     @property
@@ -142,8 +145,7 @@ class FakeVCenter:
         """Add a library (``type="LOCAL"`` or ``"SUBSCRIBED"``, ``description``,
         ``storage_backings``, ``publish_info`` for a local one, ``subscription_info`` for a
         subscribed one, ``security_policy_id``; as the API's LibraryModel); return its id."""
-        with self.backend.lock:
-            return self.backend.inventory.add_library(name, **fields).id
+        return self._backend.add_library(name, **fields)
 
     def create_item(
         self,
@@ -156,11 +158,7 @@ class FakeVCenter:
     ) -> str:
         """Add an item to a library; ``files`` are dicts with ``name``, ``size`` and optionally
         ``checksum`` and ``algorithm``; other fields: ``description``, ``content_version``."""
-        with self.backend.lock:
-            item_files = [ItemFile(**dict(f)) for f in files]
-            return self.backend.inventory.add_item(
-                library_id, name, type=type, files=item_files, **fields
-            ).id
+        return self._backend.add_item(library_id, name, type=type, files=files, **fields)
 
     def add_source(
         self,
@@ -177,42 +175,51 @@ class FakeVCenter:
         ``rate`` in bytes per second on the fake clock (None: instant); ``certificate`` the
         PEM chain an https source presents (None: one the fake trusts); ``fail_after`` bytes
         after which the connection breaks."""
-        source = make_source(
-            uri, data, size=size, rate=rate, certificate=certificate, fail_after=fail_after
+        self._backend.add_source(
+            make_source(
+                uri, data, size=size, rate=rate, certificate=certificate, fail_after=fail_after
+            )
         )
-        with self.backend.lock:
-            self.backend.files.sources[uri] = source
+
+    def has_source(self, uri: str) -> bool:
+        """Whether a PULL from ``uri`` has something to fetch."""
+        return self._backend.has_source(uri)
 
     def trust(self, pem: str) -> None:
         """Add a root certificate (PEM) that the fake's TLS client and signature checks trust."""
-        from vcl_fake.backend.sources import load_certificates
-
         load_certificates(pem)  # a bad PEM fails here, not in a later transfer
-        with self.backend.lock:
-            self.backend.files.trusted.append(pem)
+        self._backend.trust(pem)
+
+    def get_library(self, library_id: str) -> dict[str, Any]:
+        """The library as ``library.get`` returns it to ``https://{host}``."""
+        return self._backend.library(library_id, self.url + ":443")
 
     def get_item(self, item_id: str) -> dict[str, Any]:
         """The item as ``item.get`` returns it, plus ``files`` as ``item_file.list`` does."""
-        with self.backend.lock:
-            item = self.backend.inventory.item(item_id)
-            return {**item.model(), "files": [f.info() for f in item.files.values()]}
+        return self._backend.item(item_id)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item, as :meth:`get_item` returns it."""
+        return self._backend.items()
+
+    def libraries(self) -> dict[str, str]:
+        """Library id -> name."""
+        return self._backend.library_names()
+
+    @property
+    def users(self) -> dict[str, str]:
+        """User name -> password (the default administrator, or ``users=``, or a scenario's)."""
+        return self._backend.users
 
     def read_item_file(self, item_id: str, name: str) -> bytes:
         """The bytes of an item's file as uploaded (needs ``keep_content=True``, the default)."""
-        with self.backend.lock:
-            found = self.backend.inventory.item(item_id).files.get(name)
-            if found is None:
-                raise KeyError(f"item {item_id} has no file {name!r}")
-            if found.data is None:
-                raise LookupError(f"the content of {name!r} was not retained (keep_content=False)")
-            found.data.seek(0)
-            return found.data.read()
+        return self._backend.read_item_file(item_id, name)
 
     # --- scenarios ----------------------------------------------------------------------------
     @property
     def scenario(self) -> Scenario | None:
         """The loaded scenario, if any."""
-        engine = self.dispatcher.engine
+        engine = self._dispatcher.engine
         return engine.scenario if engine is not None else None
 
     def load_scenario(
@@ -225,18 +232,16 @@ class FakeVCenter:
 
         script = _scenario(scenario)
         assert script is not None
-        apply(script, self.backend)
-        with self.backend.lock:
-            self.dispatcher.engine = Engine(script, self.backend)
+        apply(script, self._backend, self.clock)
+        self._dispatcher.engine = Engine(script, self._backend)
         return script
 
     def check_expectations(self) -> list[str]:
         """What the scenario's ``expect`` block asked for and did not happen."""
-        engine = self.dispatcher.engine
+        engine = self._dispatcher.engine
         if engine is None:
             return []
-        with self.backend.lock:
-            return engine.check(self.calls)
+        return engine.check(self.calls)
 
     def verify(self) -> None:
         """Raise AssertionError listing every unmet expectation of the scenario."""
@@ -251,7 +256,7 @@ class FakeVCenter:
     @property
     def calls(self) -> list[Call]:
         """The journal of operations, oldest first."""
-        return self.dispatcher.calls
+        return self._dispatcher.calls
 
     def __repr__(self) -> str:
         return f"FakeVCenter({self.host!r}, clock={self.clock!r})"

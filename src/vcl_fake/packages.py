@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import io
+import ipaddress
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -130,6 +131,7 @@ def _certificate(
     not_before: _dt.datetime,
     not_after: _dt.datetime,
     key_type: str,
+    server_names: Sequence[str] = (),
 ) -> Signer:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -156,6 +158,19 @@ def _certificate(
     )
     if ca:
         usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+    elif server_names:
+        usage = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+        names: list[x509.GeneralName] = []
+        for name in dict.fromkeys(server_names):
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(name)))
+            except ValueError:
+                names.append(x509.DNSName(name))
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(names), critical=False
+        ).add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
     else:
         usage = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
         builder = builder.add_extension(
@@ -191,6 +206,26 @@ def signing_certificate(
     """A code-signing certificate, issued by ``issuer`` or self-signed."""
     return _certificate(
         subject, issuer, ca=False, not_before=not_before, not_after=not_after, key_type=key_type
+    )
+
+
+def server_certificate(
+    names: Sequence[str],
+    *,
+    issuer: Signer,
+    not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
+    not_after: _dt.datetime = DEFAULT_NOT_AFTER,
+    key_type: str = "ec",
+) -> Signer:
+    """A TLS server certificate for ``names`` (host names or IP addresses)."""
+    return _certificate(
+        "CN=vcl-fake",
+        issuer,
+        ca=False,
+        not_before=not_before,
+        not_after=not_after,
+        key_type=key_type,
+        server_names=names,
     )
 
 

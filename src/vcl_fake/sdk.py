@@ -35,7 +35,7 @@ def vsphere_client(
     from vmware.vapi.vsphere.client import create_vsphere_client
 
     if username is None:
-        username, default_password = next(iter(vc.backend.auth.users.items()))
+        username, default_password = next(iter(vc.users.items()))
         password = default_password if password is None else password
     client = create_vsphere_client(
         server=server or vc.host,

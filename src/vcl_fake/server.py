@@ -15,6 +15,7 @@ import contextlib
 import datetime as _dt
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 import tempfile
@@ -35,6 +36,7 @@ CONTROL_PREFIX = "/_vcl_fake/"
 CHUNK = 1 << 20
 SLOW_CLIENT_TIMEOUT = 30.0
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 
 
 class _Body:
@@ -119,13 +121,13 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         body = _Body(self.rfile, self.headers)
         request = Request(
-            self.command, self.server.base_url + self.path, Headers(self.headers.items()), body
+            self.command, self._origin() + self.path, Headers(self.headers.items()), body
         )
         try:
             if request.path.startswith(CONTROL_PREFIX):
                 response = self.server.control(request, self.client_address[0])
             else:
-                response = fake.app.handle(request)
+                response = fake.handle(request)
         except Scripted as scripted:
             self._fault(scripted)
             return
@@ -136,6 +138,15 @@ class _Handler(BaseHTTPRequestHandler):
         if not body.done:
             self.close_connection = True  # unread body bytes: this connection cannot be reused
         self._send(response)
+
+    def _origin(self) -> str:
+        """Where the client reached us: the Host header it sent (so URLs handed back work
+        from the client's side of a wildcard bind), else the served URL."""
+        host = self.headers.get("Host", "")
+        scheme = self.server.base_url.partition(":")[0]
+        if host and _HOST.fullmatch(host):
+            return f"{scheme}://{host}"
+        return self.server.base_url
 
     def _send(self, response: Response, *, declared: int | None = None) -> None:
         self.send_response(response.status)
@@ -180,10 +191,7 @@ class _Server(ThreadingHTTPServer):
         self.stopping = threading.Event()
         from vcl_fake.control import Control
 
-        self.control = Control(fake, after_reset=self._point_uploads_here)
-
-    def _point_uploads_here(self) -> None:
-        self.fake.backend.files.base_url = self.base_url
+        self.control = Control(fake)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("vcl_fake server: connection from %s ended abruptly", client_address)
@@ -224,18 +232,15 @@ class FakeServer:
         self.url = f"{'https' if tls else 'http'}://{shown}:{real_port}"
         self.httpd.base_url = self.url
         self._thread: threading.Thread | None = None
-        self._previous_base: str | None = None
 
     @property
     def thumbprint(self) -> str:
         """SHA-256 thumbprint of the served certificate, colon-separated hex."""
-        from vcl_fake.backend.sources import load_certificates, thumbprint
+        from vcl_fake.backend import load_certificates, thumbprint
 
         return thumbprint(load_certificates(self.certificate_pem)[0], "sha256")
 
     def start(self) -> FakeServer:
-        files = self.fake.backend.files
-        self._previous_base, files.base_url = files.base_url, self.url  # upload URLs point here
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, name="vcl-fake-server", daemon=True
         )
@@ -248,15 +253,11 @@ class FakeServer:
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        if self._previous_base is not None:
-            self.fake.backend.files.base_url = self._previous_base
         if self._tmp is not None:
             self._tmp.cleanup()
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`shutdown` (used by ``vcl-fake serve``)."""
-        files = self.fake.backend.files
-        files.base_url = self.url
         self.httpd.serve_forever()
 
     def close(self) -> None:
@@ -277,61 +278,27 @@ def is_loopback(address: str) -> bool:
 def _generated_certificate(folder: Path, bind: str) -> tuple[Path, Path, Path]:
     """A throw-away CA and a server certificate it signs, for localhost, 127.0.0.1, ::1 and
     the bind address, valid for a year: (CA file, certificate file, key file)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.hazmat.primitives import serialization
+
+    from vcl_fake.packages import certificate_authority, server_certificate
 
     now = _dt.datetime.now(_dt.timezone.utc)
     start, end = now - _dt.timedelta(days=1), now + _dt.timedelta(days=365)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vcl-fake test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    ca = certificate_authority(
+        "CN=vcl-fake test CA", not_before=start, not_after=end, key_type="ec"
     )
-    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
-    for address in dict.fromkeys(("127.0.0.1", "::1", bind)):
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(address)))
-        except ValueError:
-            names.append(x509.DNSName(address))
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vcl-fake")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    cert = server_certificate(
+        ("localhost", "127.0.0.1", "::1", bind), issuer=ca, not_before=start, not_after=end
     )
-    pem = serialization.Encoding.PEM
     ca_path, cert_path, key_path = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
-    ca_path.write_bytes(ca.public_bytes(pem))
-    cert_path.write_bytes(cert.public_bytes(pem))
+    ca_path.write_text(ca.certificate_pem)
+    cert_path.write_text(cert.certificate_pem)
     key_path.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        cert.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
     key_path.chmod(0o600)
     return ca_path, cert_path, key_path

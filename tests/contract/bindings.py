@@ -22,6 +22,8 @@ from vmware.vapi.data.serializers.jsonrpc import JsonRpcDictToVapi
 from vcl_fake.contract.operations import BY_ID, TABLE
 from vcl_fake.contract.types import Struct, struct
 from vcl_fake.errors import VapiError, canonical_name
+from vcl_fake.protocols.api import ApiProtocol
+from vcl_fake.protocols.rest import RestProtocol
 
 STUBS = {
     "com.vmware.cis.session": ("com.vmware.cis_client", "_SessionStub"),
@@ -161,6 +163,10 @@ def check_jsonrpc(alias: str, body: bytes, request_id: Any) -> None:
         _always_present(op.output, decoded, op.name, "output")
 
 
+_API = ApiProtocol(None)  # type: ignore[arg-type]  # only their routing is used
+_REST = RestProtocol(None)  # type: ignore[arg-type]
+
+
 class Checked:
     """Wraps a fake's HTTP entry point: every /api, /rest and JSON-RPC answer of an operation
     the fake models is checked against the contract as it passes; ``seen`` names them."""
@@ -185,8 +191,8 @@ class Checked:
             return response
         response = self.inner(request)
         for prefix, codec, check in (
-            ("/api/", self.vc.app.api, check_api),
-            ("/rest/", self.vc.app.rest, check_rest),
+            ("/api/", _API, check_api),
+            ("/rest/", _REST, check_rest),
         ):
             if request.path.startswith(prefix):
                 try:

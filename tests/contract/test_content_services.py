@@ -245,7 +245,7 @@ def test_library_update_changes_the_common_properties(vc, call, clock):
     clock.advance(60)
     spec = {"name": "golden", "description": "new", "version": "1"}
     assert call("library.update", library_id=library, update_spec=spec) == Outcome()
-    got = vc.backend.inventory.library_get(library)
+    got = vc.get_library(library)
     assert (got["name"], got["description"], got["version"]) == ("golden", "new", "2")
     assert (got["creation_time"], got["last_modified_time"]) == (
         dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc),
@@ -258,7 +258,7 @@ def test_library_update_changes_the_common_properties(vc, call, clock):
         "publish_info": {"published": True, "authentication_method": "NONE"},
     }
     assert call("library.update", library_id=library, update_spec=ignored) == Outcome()
-    got = vc.backend.inventory.library_get(library)
+    got = vc.get_library(library)
     assert (got["version"], got["type"], got["publish_info"]["published"]) == ("2", "LOCAL", False)
     assert got["storage_backings"] == [
         {"type": "DATASTORE", "datastore_id": "datastore-11", "storage_uri": None}
@@ -276,15 +276,15 @@ def test_library_update_changes_the_common_properties(vc, call, clock):
     assert call("library.update", library_id="nope", update_spec={"name": "x"}) == error(
         "NOT_FOUND", CLS + "library_not_found", "nope"
     )
-    got = vc.backend.inventory.library_get(library)
+    got = vc.get_library(library)
     assert (got["name"], got["description"], got["version"]) == ("golden", "new", "2")
-    assert vc.backend.inventory.library_get(other)["version"] == "1"
+    assert vc.get_library(other)["version"] == "1"
 
 
 def test_library_update_renames_a_subscribed_library_too(vc, call):
     mirror = vc.create_library("mirror", type="SUBSCRIBED")
     assert call("library.update", library_id=mirror, update_spec={"name": "m2"}) == Outcome()
-    assert vc.backend.inventory.library_get(mirror)["name"] == "m2"
+    assert vc.get_library(mirror)["name"] == "m2"
 
 
 def test_a_local_library_is_unpublished_until_published(vc, call):
@@ -399,7 +399,7 @@ def test_local_library_create_keeps_publish_info(vc, call):
     assert call("local_library.create", create_spec=blank) == error(
         "INVALID_ARGUMENT", CLS + "library_name_missing"
     )
-    assert list(vc.backend.inventory.libraries) == [library]
+    assert list(vc.libraries()) == [library]
 
 
 def test_item_create_checks_name_and_description(vc, call):
@@ -522,7 +522,7 @@ def test_item_update_errors(vc, call, items):
         "NOT_FOUND", CLS + "library_item_not_found", "nope"
     )
     mirror = vc.create_item(vc.create_library("mirror", type="SUBSCRIBED"), "copy")
-    library = vc.backend.inventory.item(mirror).library_id
+    library = vc.get_item(mirror)["library_id"]
     assert call("item.update", library_item_id=mirror, update_spec={"name": "x"}) == error(
         "INVALID_ELEMENT_TYPE", CLS + "library_item_subscribed", mirror, library
     )
@@ -642,7 +642,7 @@ def test_an_operation_that_is_not_modelled_says_so_and_is_journaled(vc, call):
         "Operation create of service com.vmware.content.subscribed_library is defined by the "
         "vSphere API but is not modelled by vcl_fake."
     )
-    assert vc.backend.inventory.libraries == {}  # nothing was created
+    assert vc.libraries() == {}  # nothing was created
     assert "hunter2" not in repr(last.input)  # passwords are never journaled
 
 

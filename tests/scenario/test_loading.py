@@ -157,7 +157,7 @@ def test_a_bad_scenario_never_half_applies():
         )
         with pytest.raises(ScenarioError):
             vc.load_scenario(text)
-        assert vc.backend.inventory.libraries == {}
+        assert vc.libraries() == {}
         assert vc.scenario is None
 
 
@@ -167,8 +167,8 @@ def test_setup_clashing_with_the_fake_changes_nothing():
         text = HEAD + "setup:\n  users: {a: b}\n  libraries: [{name: other}, {name: templates}]\n"
         with pytest.raises(ValueError, match="already has libraries named templates"):
             vc.load_scenario(text)
-        assert [lib.name for lib in vc.backend.inventory.libraries.values()] == ["templates"]
-        assert "a" not in vc.backend.auth.users
+        assert list(vc.libraries().values()) == ["templates"]
+        assert "a" not in vc.users
 
 
 def test_scenario_files_resolve_relative_paths(tmp_path):
@@ -179,7 +179,7 @@ def test_scenario_files_resolve_relative_paths(tmp_path):
     scenario = read(tmp_path / "s.yaml")
     assert scenario.base_dir == tmp_path
     with FakeVCenter("rel.example.com", scenario=scenario) as vc:
-        assert vc.backend.files.sources["http://depot/x.iso"].size == 3
+        assert vc._backend._files.sources["http://depot/x.iso"].size == 3
     broken = tmp_path / "t.yaml"
     broken.write_text(
         HEAD + "setup:\n  sources: [{uri: 'http://depot/x.iso', file: missing.bin}]\n"

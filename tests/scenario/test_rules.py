@@ -31,7 +31,7 @@ def fake(request):
 
 
 def item_id(vc, name="photon"):
-    return next(i.id for i in vc.backend.inventory.items.values() if i.name == name)
+    return next(i["id"] for i in vc.items() if i["name"] == name)
 
 
 def run(fake):
@@ -433,7 +433,7 @@ def test_marker_loads_a_scenario_relative_to_the_test_file(pytester: pytest.Pyte
         @pytest.mark.fake_vcenter(scenario="busy.yaml")
         def test_busy(fake_vcenter):
             s = login(fake_vcenter)
-            item = next(iter(fake_vcenter.backend.inventory.items))
+            item = fake_vcenter.items()[0]["id"]
             r = s.post(f"{fake_vcenter.url}/api/content/library/item/update-session",
                        json={"library_item_id": item})
             assert r.json()["error_type"] == "RESOURCE_BUSY"

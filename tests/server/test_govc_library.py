@@ -174,8 +174,8 @@ def test_library_info_shows_what_an_update_changed(vc, govc):
 
 
 def test_library_session_ls_and_rm(vc, govc):
-    with vc.backend.lock:
-        session = vc.backend.sessions.update_session_create({"library_item_id": vc.photon}, None)
+    with vc._backend._lock:
+        session = vc._backend._sessions.update_session_create({"library_item_id": vc.photon}, None)
     lines = govc("library.session.ls").stdout.splitlines()
     assert lines[0].split() == ["ID", "Item", "Type", "Version", "Progress", "State", "Expires"]
     # the ID column stays empty: UpdateSession.get leaves out "id", as its model documents
@@ -197,7 +197,7 @@ def test_library_rm_of_an_item_and_a_library(vc, govc):
     assert govc("library.ls", "/templates/*").stdout.splitlines() == ["/templates/photon-5"]
     govc("library.rm", "isos")
     assert govc("library.ls").stdout.splitlines() == ["/templates"]
-    assert vc.backend.inventory.items.keys() == {vc.photon}
+    assert [i["id"] for i in vc.items()] == [vc.photon]
     missing = govc("library.rm", "nothing-here", ok=False)
     assert missing.returncode == 1
     assert "nothing-here" in missing.stderr

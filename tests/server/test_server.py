@@ -52,7 +52,7 @@ def served():
     """A fake that is NOT intercepting requests: everything goes over the socket."""
     vc = FakeVCenter("served.example.com", clock=ManualClock(), seed=11)
     library = vc.create_library("templates")
-    vc.items = [vc.create_item(library, f"item-{n}") for n in range(20)]
+    vc.item_ids = [vc.create_item(library, f"item-{n}") for n in range(20)]
     with vc.serve() as url:
         yield vc, Client(url, str(vc.server.ca_file)).login()
 
@@ -81,9 +81,9 @@ def lifecycle(client: Client, item: str, data: bytes) -> str:
 def test_a_whole_upload_over_https(served):
     vc, client = served
     data = bytes(range(256)) * 100
-    session_id = lifecycle(client, vc.items[0], data)
+    session_id = lifecycle(client, vc.item_ids[0], data)
     assert client.get(f"{SESSIONS}/{session_id}").json()["state"] == "DONE"
-    assert vc.read_item_file(vc.items[0], "disk.iso") == data
+    assert vc.read_item_file(vc.item_ids[0], "disk.iso") == data
     assert {c.protocol for c in vc.calls} == {"api", "data"}
 
 
@@ -146,7 +146,7 @@ def test_curl(served):
             "-H",
             "Content-Type: application/json",
             "-d",
-            json.dumps({"library_item_id": vc.items[1]}),
+            json.dumps({"library_item_id": vc.item_ids[1]}),
             client.url + SESSIONS,
         ],
         capture_output=True,
@@ -194,7 +194,7 @@ def test_the_official_sdk_over_real_https(served):
     session.verify = str(vc.server.ca_file)
     with vsphere_client(vc, server=client.url.removeprefix("https://"), session=session) as sdk:
         session_id = sdk.content.library.item.UpdateSession.create(
-            UpdateSessionModel(library_item_id=vc.items[2])
+            UpdateSessionModel(library_item_id=vc.item_ids[2])
         )
         assert sdk.content.library.item.UpdateSession.get(session_id).state == "ACTIVE"
     assert [(c.protocol, c.operation) for c in vc.calls][-3:] == [
@@ -213,7 +213,7 @@ def test_concurrent_clients_hundreds_of_lifecycles(served):
     def worker(n: int) -> None:
         try:
             me = Client(client.url, client.http.verify).login()
-            item = vc.items[n % len(vc.items)]
+            item = vc.item_ids[n % len(vc.item_ids)]
             for k in range(16):
                 data = f"{n}-{k}".encode() * 50
                 response = me.post(SESSIONS, json={"library_item_id": item})
@@ -242,14 +242,14 @@ def test_concurrent_clients_hundreds_of_lifecycles(served):
         t.join(timeout=120)
     assert not errors, errors[0]
     assert len(done) >= 200
-    for item in vc.items:
+    for item in vc.item_ids:
         assert vc.get_item(item)["content_version"] == str(1 + done.count(item))
-    assert vc.backend.sessions.active_by_item == {}
+    assert vc._backend._sessions.active_by_item == {}
 
 
 def test_control_api_moves_the_clock_so_a_session_expires(served):
     vc, client = served
-    session_id = client.post(SESSIONS, json={"library_item_id": vc.items[3]}).json()
+    session_id = client.post(SESSIONS, json={"library_item_id": vc.item_ids[3]}).json()
     moved = client.post("/_vcl_fake/clock/advance", json={"seconds": 301})
     assert moved.json() == {"now": "2026-01-01T00:05:01.000Z"}
     assert client.get(f"{SESSIONS}/{session_id}").status_code == 404
@@ -341,7 +341,7 @@ def test_scripted_faults_over_the_socket(served, monkeypatch):
             ],
         }
     )
-    client.post(SESSIONS, json={"library_item_id": vc.items[4]})
+    client.post(SESSIONS, json={"library_item_id": vc.item_ids[4]})
     with pytest.raises(requests.ConnectionError):
         client.get(SESSIONS)
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
@@ -443,3 +443,31 @@ def test_oversized_api_bodies_are_refused(served, monkeypatch):
     )
     assert response.status_code == 400
     assert response.json()["messages"][0]["id"] == "vapi.json.read.invalid"
+
+
+def test_upload_urls_point_at_the_server_after_a_reset(served):
+    _, client = served
+    assert client.post("/_vcl_fake/reset").json() == {"reset": True}
+    library = client.post("/_vcl_fake/libraries", json={"name": "again"}).json()["id"]
+    item = client.post("/_vcl_fake/items", json={"library_id": library, "name": "x"}).json()["id"]
+    client.login()
+    assert lifecycle(client, item, b"after reset" * 100)
+
+
+def test_in_process_reset_while_serving_keeps_served_upload_urls():
+    vc = FakeVCenter("served.example.com", clock=ManualClock())
+    with vc.serve() as url:
+        vc.reset()
+        item = vc.create_item(vc.create_library("templates"), "photon")
+        client = Client(url, str(vc.server.ca_file)).login()
+        assert lifecycle(client, item, b"x" * 5000)
+
+
+def test_a_wildcard_bind_hands_out_the_host_the_client_used():
+    vc = FakeVCenter("served.example.com", clock=ManualClock())
+    item = vc.create_item(vc.create_library("templates"), "photon")
+    with vc.serve(bind="0.0.0.0", tls=False) as url:
+        port = url.rsplit(":", 1)[1]
+        assert url == f"http://0.0.0.0:{port}"
+        client = Client(f"http://127.0.0.1:{port}", False).login()
+        assert lifecycle(client, item, b"y" * 5000)  # the URL it got starts with 127.0.0.1

@@ -6,11 +6,15 @@ import datetime as _dt
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend.ids import IdSource
 from vcl_fake.clock import Clock
 from vcl_fake.errors import VapiError, message
+
+if TYPE_CHECKING:
+    from vcl_fake.backend.core import Context
 
 DEFAULT_USERS: Mapping[str, str] = {"administrator@vsphere.local": "VMware1!"}
 
@@ -38,16 +42,14 @@ class Authenticator:
         self.idle_timeout = _dt.timedelta(seconds=idle_timeout)
         self.sessions: dict[str, ApiSession] = {}
 
-    def login(self, user: str | None, password: str | None) -> str:
+    def check_password(self, user: str | None, password: str | None) -> str:
+        """The user, if the password is theirs; else UNAUTHENTICATED."""
         expected = self.users.get(user or "")
         if user is None or password is None:
             raise unauthenticated()
         if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
             raise unauthenticated(M.BAD_CREDENTIALS, user)
-        now = self.clock.now()
-        token = IdSource.token()
-        self.sessions[token] = ApiSession(token, user, now, now)
-        return token
+        return user
 
     def authenticate(self, token: str | None) -> ApiSession:
         """The live session for ``token`` (touching it), or UNAUTHENTICATED."""
@@ -61,8 +63,23 @@ class Authenticator:
         found.last_accessed_time = now
         return found
 
-    def logout(self, session: ApiSession) -> None:
-        self.sessions.pop(session.token, None)
+    # --- operation handlers (``context.principal``: the user at login, else the session) ------
+    def session_login(self, context: Context) -> str:
+        now = self.clock.now()
+        token = IdSource.token()
+        self.sessions[token] = ApiSession(token, context.principal, now, now)
+        return token
+
+    def session_get(self, context: Context) -> dict[str, Any]:
+        found: ApiSession = context.principal
+        return {
+            "user": found.user,
+            "created_time": found.created_time,
+            "last_accessed_time": found.last_accessed_time,
+        }
+
+    def session_logout(self, context: Context) -> None:
+        self.sessions.pop(context.principal.token, None)
 
     def expire_all(self) -> None:
         """Forget every API session (clients must log in again)."""

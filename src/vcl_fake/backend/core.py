@@ -1,23 +1,61 @@
 """The backend: one lock around the inventory, update sessions and API sessions.
 
-``handlers`` maps each operation alias of the operation table to the method that serves it;
-the dispatcher calls them with decoded input while holding ``lock``. Seeding and inspection
-from tests go through the same objects.
+The dispatcher reaches it through four methods (:meth:`Backend.locked`, :meth:`Backend.now`,
+:meth:`Backend.authenticate`, :meth:`Backend.call`); ``call`` finds the handler named after
+the operation (``update_session_create``, ``upload_begin``) on the service that owns it.
+A handler that needs more than its input declares a ``context`` parameter and gets a
+:class:`Context`: the principal, the origin URLs are built from, what an earlier stage
+handed back. FakeVCenter, scenario setup and scenario rules use the other public methods
+below; nothing outside ``backend/`` touches the services themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
+import functools
+import inspect
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
 
 from vcl_fake.backend.auth import Authenticator
 from vcl_fake.backend.files import SessionFiles
 from vcl_fake.backend.ids import IdSource
 from vcl_fake.backend.inventory import Inventory
+from vcl_fake.backend.records import ItemFile, UpdateSession
 from vcl_fake.backend.sessions import UpdateSessions
-from vcl_fake.clock import Clock
-from vcl_fake.contract.operations import PROBE_OPERATION, TABLE
+from vcl_fake.backend.sources import Source
+from vcl_fake.clock import Clock, RequestClock
+from vcl_fake.contract.operations import PROBE_OPERATION, TABLE, UPLOAD_OPERATION, Operation
+
+
+@functools.cache
+def _handler_table() -> dict[str, tuple[int, bool]]:
+    """Handler name -> (index of the service class defining it, whether it takes a
+    ``context``), for every operation of the table, the probe and the data plane."""
+    names = [op.handler_name for op in (*TABLE.values(), PROBE_OPERATION)]
+    names += [f"{UPLOAD_OPERATION.handler_name}_{stage}" for stage in ("begin", "finish")]
+    table = {}
+    for name in names:
+        for index, cls in enumerate((Authenticator, UpdateSessions, SessionFiles, Inventory)):
+            method = getattr(cls, name, None)
+            if method is not None:
+                table[name] = (index, "context" in inspect.signature(method).parameters)
+                break
+        else:
+            raise LookupError(f"no backend handler for {name}")
+    return table
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may know beyond its input."""
+
+    principal: Any = None  # the API session (or, at login, the user name)
+    origin: str = ""  # scheme://host:port the client addressed
+    carry: Any = None  # what an earlier stage of the same call returned
 
 
 class Backend:
@@ -25,7 +63,6 @@ class Backend:
         self,
         clock: Clock,
         *,
-        host: str = "vcenter.example.com",
         keep_content: bool = True,
         users: Mapping[str, str] | None = None,
         session_timeout: float = 300,
@@ -33,21 +70,187 @@ class Backend:
         api_session_timeout: float = 1800,
         seed: int | None = None,
     ) -> None:
-        self.lock = threading.RLock()
-        self.clock = clock
-        self.ids = IdSource(seed)
-        self.auth = Authenticator(clock, users, api_session_timeout)
-        self.inventory = Inventory(clock, self.ids, server_guid=self.ids.uuid())
-        self.sessions = UpdateSessions(
-            clock, self.ids, self.inventory, timeout=session_timeout, retention=session_retention
+        self._lock = threading.RLock()
+        self.clock = RequestClock(clock)
+        ids = IdSource(seed)
+        self._auth = Authenticator(self.clock, users, api_session_timeout)
+        self._inventory = Inventory(self.clock, ids, server_guid=ids.uuid())
+        self._sessions = UpdateSessions(
+            self.clock, ids, self._inventory, timeout=session_timeout, retention=session_retention
         )
-        self.files = SessionFiles(self.sessions, f"https://{host}:443", keep_content=keep_content)
-        self.inventory.base_url = lambda: self.files.base_url  # publish URLs follow the server
-        self.handlers: dict[str, Callable[..., Any]] = {}
-        for alias, op in [*TABLE.items(), (PROBE_OPERATION.alias, PROBE_OPERATION)]:
-            if op.service == "com.vmware.cis.session":
-                continue  # served by the dispatcher's authentication step
-            for owner in (self.sessions, self.files, self.inventory):
-                handler = getattr(owner, op.handler_name, None)
-                if handler is not None:
-                    self.handlers[alias] = handler
+        self._files = SessionFiles(self._sessions, keep_content=keep_content)
+        owners = (self._auth, self._sessions, self._files, self._inventory)
+        self._handlers: dict[str, tuple[Callable[..., Any], bool]] = {
+            name: (getattr(owners[index], name), wants)
+            for name, (index, wants) in _handler_table().items()
+        }
+
+    # --- what the dispatcher uses ------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[_dt.datetime]:
+        """Hold the lock with the clock pinned: one "now" for the whole request."""
+        with self._lock, self.clock.pinned() as now:
+            yield now
+
+    def now(self) -> _dt.datetime:
+        return self.clock.now()
+
+    def authenticate(self, op: Operation, credentials: Any) -> Any:
+        if op.auth == "password":
+            return self._auth.check_password(credentials.user, credentials.password)
+        if op.auth == "session":
+            return self._auth.authenticate(credentials.token)
+        return None  # "url": the handler checks the URL's token
+
+    def call(
+        self,
+        handler: str,
+        inputs: Mapping[str, Any],
+        *,
+        principal: Any = None,
+        origin: str = "",
+        carry: Any = None,
+    ) -> Any:
+        method, wants_context = self._handlers[handler]
+        if wants_context:
+            return method(context=Context(principal, origin, carry), **inputs)
+        return method(**inputs)
+
+    # --- seeding and inspection (FakeVCenter, scenario setup) --------------------------------
+    def add_library(self, name: str, **fields: Any) -> str:
+        with self._lock:
+            return self._inventory.add_library(name, **fields).id
+
+    def add_item(
+        self,
+        library_id: str,
+        name: str,
+        *,
+        files: Iterable[ItemFile | Mapping[str, Any]] = (),
+        **fields: Any,
+    ) -> str:
+        item_files = [f if isinstance(f, ItemFile) else ItemFile(**dict(f)) for f in files]
+        with self._lock:
+            return self._inventory.add_item(library_id, name, files=item_files, **fields).id
+
+    def add_source(self, source: Source) -> None:
+        with self._lock:
+            self._files.sources[source.uri] = source
+
+    def has_source(self, uri: str) -> bool:
+        with self._lock:
+            return uri in self._files.sources
+
+    def trust(self, pem: str) -> None:
+        with self._lock:
+            self._files.trusted.append(pem)
+
+    def configure(
+        self,
+        *,
+        users: Mapping[str, str] | None = None,
+        session_timeout: float | None = None,
+        session_retention: float | None = None,
+        api_session_timeout: float | None = None,
+    ) -> None:
+        """Change users and timeouts (None: unchanged)."""
+        with self._lock:
+            if users is not None:
+                self._auth.users = dict(users)
+            if session_timeout is not None:
+                self._sessions.timeout = _dt.timedelta(seconds=session_timeout)
+            if session_retention is not None:
+                self._sessions.retention = _dt.timedelta(seconds=session_retention)
+            if api_session_timeout is not None:
+                self._auth.idle_timeout = _dt.timedelta(seconds=api_session_timeout)
+
+    @property
+    def users(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._auth.users)
+
+    def library_names(self) -> dict[str, str]:
+        """Library id -> name."""
+        with self._lock:
+            return {lib.id: lib.name for lib in self._inventory.libraries.values()}
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item as ``item.get`` returns it, plus its ``id`` and ``files``."""
+        with self._lock:
+            return [self.item(item_id) for item_id in self._inventory.items]
+
+    def library(self, library_id: str, origin: str) -> dict[str, Any]:
+        """The library as ``library.get`` returns it (publish URLs on ``origin``)."""
+        with self._lock:
+            return self._inventory.model(self._inventory.library(library_id), origin)
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        """The item as ``item.get`` returns it, plus ``files`` as ``item_file.list`` does."""
+        with self._lock:
+            item = self._inventory.item(item_id)
+            return {**item.model(), "files": [f.info() for f in item.files.values()]}
+
+    def read_item_file(self, item_id: str, name: str) -> bytes:
+        with self._lock:
+            found = self._inventory.item(item_id).files.get(name)
+            if found is None:
+                raise KeyError(f"item {item_id} has no file {name!r}")
+            data: IO[bytes] | None = found.data
+            if data is None:
+                raise LookupError(f"the content of {name!r} was not retained (keep_content=False)")
+            data.seek(0)
+            return data.read()
+
+    def open_session(self, item_id: str) -> UpdateSession:
+        """A session opened as a client would (for scenario setup)."""
+        with self._lock:
+            session_id = self._sessions.update_session_create({"library_item_id": item_id}, None)
+            return self._sessions.sessions[session_id]
+
+    # --- what scenario rules act on (callers hold the lock: they run inside a call) ------------
+    def session(self, session_id: object) -> UpdateSession | None:
+        return self._sessions.sessions.get(session_id) if isinstance(session_id, str) else None
+
+    def session_of_upload(self, token: object) -> UpdateSession | None:
+        where = self._files.uploads.get(str(token))
+        return self.session(where[0]) if where else None
+
+    def item_name(self, item_id: object) -> str | None:
+        item = self._inventory.items.get(item_id) if isinstance(item_id, str) else None
+        return item.name if item is not None else None
+
+    def expire_logins(self) -> None:
+        self._auth.expire_all()
+
+    def expire_session(self, session: UpdateSession) -> None:
+        self._sessions.expire(session)
+
+    def end_session(self, session: UpdateSession, state: str, error: Any = None) -> None:
+        with self._lock:
+            self._sessions.end(session, state, error)
+
+    def item_contents(self) -> dict[str, tuple[int, list[str]]]:
+        """Item name -> (content version, file names), for expectations."""
+        with self._lock:
+            return {
+                i.name: (i.content_version, sorted(i.files)) for i in self._inventory.items.values()
+            }
+
+    def final_session_state(self, item_name: str) -> str | None:
+        """The state of the item's newest live session; None if it has none (or no item)."""
+        with self._lock:
+            sessions = self._sessions
+            sessions.purge()
+            for item in self._inventory.items.values():
+                if item.name != item_name:
+                    continue
+                live = [sessions.sessions[i] for i in sessions.by_item.get(item.id, ())]
+                if not live:
+                    return None
+                sessions.content.refresh(live[-1])
+                return live[-1].state
+            return None
+
+    def item_id(self, name: str) -> str | None:
+        with self._lock:
+            return next((i.id for i in self._inventory.items.values() if i.name == name), None)

@@ -16,91 +16,36 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 import re
-from dataclasses import dataclass, field
-from typing import IO, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from vcl_fake import messages as M
 from vcl_fake.backend import ovf
-from vcl_fake.backend.inventory import ItemFile, checksum_info
-from vcl_fake.backend.review import Review
-from vcl_fake.backend.sessions import ACTIVE, ERROR, Content, UpdateSession, UpdateSessions
-from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
-from vcl_fake.backend.transfers import (
+from vcl_fake.backend.records import (
+    ACTIVE,
+    DEFAULT_ALGORITHM,
+    DIGEST_HEX,
+    ERROR,
     FAILED,
+    NONE,
+    PUSH,
     READY,
     TRANSFERRING,
     WAITING,
-    Sink,
-    Transfer,
-    check_file_name,
+    ItemFile,
+    SessionFile,
+    UpdateSession,
 )
+from vcl_fake.backend.review import Review
+from vcl_fake.backend.sessions import Content, UpdateSessions
+from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
+from vcl_fake.backend.transfers import Sink, Transfer, check_file_name
+from vcl_fake.contract.operations import UPLOAD_PATH
 from vcl_fake.errors import Message, VapiError, message, vapi_error
 
-DIGEST_HEX = {"MD5": 32, "SHA1": 40, "SHA256": 64, "SHA512": 128}
-
-
-@dataclass
-class SessionFile:
-    name: str
-    source_type: str
-    size: int | None = None
-    algorithm: str = "SHA1"
-    checksum: str | None = None
-    source_endpoint: dict[str, Any] | None = None
-    upload_uri: str | None = None
-    token: str | None = None
-    status: str = WAITING
-    bytes_transferred: int = 0
-    error_message: Message | None = None
-    keep_in_storage: bool = True
-    data: IO[bytes] | None = field(default=None, repr=False)
-    digests: dict[str, str] = field(default_factory=dict)  # algorithm -> hex, of what arrived
-    content: bytes | None = field(default=None, repr=False)  # descriptor, manifest, certificate
-    source: Source | None = None  # PULL: what is being fetched
-    pull_started: _dt.datetime | None = None
-    part_of: str | None = None  # the OVA this file was unpacked from
-    parsed: Any = field(default=None, repr=False)  # a certificate file, parsed once
-
-    @property
-    def digest(self) -> str | None:
-        return self.digests.get(self.algorithm)
-
-    @classmethod
-    def existing(cls, f: ItemFile) -> SessionFile:
-        entry = cls(f.name, "NONE", f.size, f.algorithm, f.checksum, status=READY)
-        entry.bytes_transferred, entry.data = f.size, f.data
-        if f.checksum is not None:
-            entry.digests[f.algorithm] = f.checksum
-        return entry
-
-    def digest_in(self, algorithm: str) -> str | None:
-        """The digest of this file's bytes in ``algorithm``: known, or computed from them."""
-        if algorithm not in self.digests and self.data is not None:
-            hasher = hashlib.new(algorithm.lower())
-            self.data.seek(0)
-            while chunk := self.data.read(1 << 20):
-                hasher.update(chunk)
-            self.data.seek(0)
-            self.digests[algorithm] = hasher.hexdigest()
-        return self.digests.get(algorithm)
-
-    def info(self) -> dict[str, Any]:
-        """``com.vmware.content.library.item.updatesession.file.info``."""
-        return {
-            "name": self.name,
-            "source_type": self.source_type,
-            "size": self.size if self.status == READY else None,
-            "checksum_info": checksum_info(self.algorithm, self.checksum),
-            "source_endpoint": self.source_endpoint,
-            "upload_endpoint": {"uri": self.upload_uri} if self.upload_uri else None,
-            "bytes_transferred": self.bytes_transferred,
-            "status": self.status,
-            "error_message": self.error_message,
-            "keep_in_storage": self.keep_in_storage,
-        }
+if TYPE_CHECKING:
+    from vcl_fake.backend.core import Context
 
 
 class SessionFiles(Content):
@@ -109,13 +54,11 @@ class SessionFiles(Content):
     def __init__(
         self,
         sessions: UpdateSessions,
-        base_url: str,
         *,
         keep_content: bool = True,
         trusted: list[str] | None = None,
     ) -> None:
         self.sessions = sessions
-        self.base_url = base_url
         self.keep_content = keep_content
         self.sources: dict[str, Source] = {}
         self.trusted: list[str] = trusted if trusted is not None else []
@@ -136,7 +79,7 @@ class SessionFiles(Content):
 
     def check_complete(self, session: UpdateSession) -> None:
         for f in session.files.values():
-            if f.source_type == "PUSH" and f.status != READY:
+            if f.source_type == PUSH and f.status != READY:
                 raise vapi_error(
                     "NOT_ALLOWED_IN_CURRENT_STATE", M.FILE_NOT_RECEIVED, f.name, f.status
                 )
@@ -160,7 +103,7 @@ class SessionFiles(Content):
         for name in session.removed:
             item.files.pop(name, None)
         for f in session.files.values():
-            if f.source_type == "NONE" or not f.keep_in_storage:
+            if f.source_type == NONE or not f.keep_in_storage:
                 continue
             previous = item.files.get(f.name)
             item.files[f.name] = ItemFile(
@@ -193,7 +136,9 @@ class SessionFiles(Content):
             self.sessions.finish_complete(session, at=last_end)
 
     # --- operation handlers -----------------------------------------------------------------
-    def file_add(self, update_session_id: str, file_spec: dict[str, Any]) -> dict[str, Any]:
+    def file_add(
+        self, update_session_id: str, file_spec: dict[str, Any], context: Context
+    ) -> dict[str, Any]:
         session = self.sessions.active(update_session_id, "add")
         name = file_spec["name"]
         check_file_name(name)
@@ -201,7 +146,7 @@ class SessionFiles(Content):
         if size is not None and size < 0:
             raise vapi_error("INVALID_ARGUMENT", M.FILE_SIZE_NEGATIVE, name, size)
         checksum = file_spec.get("checksum_info") or {}
-        algorithm = checksum.get("algorithm") or "SHA1"
+        algorithm = checksum.get("algorithm") or DEFAULT_ALGORITHM
         digest = checksum.get("checksum")
         if digest is not None and not re.fullmatch(
             f"[0-9a-fA-F]{{{DIGEST_HEX[algorithm]}}}", digest
@@ -240,21 +185,21 @@ class SessionFiles(Content):
         session.files[name] = entry
         session.removed.discard(name)
         self.sessions.touch(session)
-        if entry.source_type == "PUSH":
+        if entry.source_type == PUSH:
             entry.token = self.sessions.ids.token() + self.sessions.ids.token()
-            entry.upload_uri = f"{self.base_url}/cls/data/{entry.token}/{name}"
             self.uploads[entry.token] = (session.id, name)
-        elif entry.source_type == "NONE":
+        elif entry.source_type == NONE:
             entry.status = READY
         else:
             self._start_pull(session, entry)
-        return entry.info()
+        return entry.info(context.origin)
 
-    def file_get(self, update_session_id: str, file_name: str) -> dict[str, Any]:
-        return self._file(self.sessions.get(update_session_id), file_name).info()
+    def file_get(self, update_session_id: str, file_name: str, context: Context) -> dict[str, Any]:
+        return self._file(self.sessions.get(update_session_id), file_name).info(context.origin)
 
-    def file_list(self, update_session_id: str) -> list[dict[str, Any]]:
-        return [f.info() for f in self.sessions.get(update_session_id).files.values()]
+    def file_list(self, update_session_id: str, context: Context) -> list[dict[str, Any]]:
+        files = self.sessions.get(update_session_id).files.values()
+        return [f.info(context.origin) for f in files]
 
     def file_remove(self, update_session_id: str, file_name: str) -> None:
         session = self.sessions.active(update_session_id, "remove")
@@ -353,33 +298,48 @@ class SessionFiles(Content):
         self.sessions.end(session, ERROR, error, at=at)
 
     # --- PUSH: the data plane -----------------------------------------------------------------
-    def begin_upload(self, token: str, name: str) -> Transfer | None:
-        """A transfer for a live upload URL, or None (unknown token, ended session)."""
+    def upload_begin(
+        self, token: str, file_name: str, method: str, bytes: int | None = None
+    ) -> Transfer:
+        """Start receiving the file a live upload URL names; NOT_FOUND once the URL is dead."""
+        if method not in ("PUT", "POST"):
+            raise vapi_error("OPERATION_NOT_FOUND", M.UPLOAD_METHOD, method)
         self.sessions.purge()
         where = self.uploads.get(token)
-        if where is None or where[1] != name:
-            return None
-        session = self.sessions.sessions.get(where[0])
+        session = self.sessions.sessions.get(where[0]) if where and where[1] == file_name else None
         if session is None or session.state != ACTIVE:
-            return None
-        entry = session.files[name]
+            raise _gone(token, file_name)
+        entry = session.files[file_name]
         entry.status, entry.bytes_transferred, entry.error_message = TRANSFERRING, 0, None
         self.sessions.touch(session)
         return Transfer(session, entry, self.keep_content, self.review.manifest(session))
 
-    def finish_upload(self, transfer: Transfer, broken: bool = False) -> bool:
-        """Verify what arrived; False if the session or file moved on meanwhile."""
+    def upload_finish(
+        self,
+        token: str,
+        file_name: str,
+        method: str,
+        context: Context,
+        bytes: int | None = None,
+    ) -> str:
+        """Verify what arrived (``context.carry``: the transfer); the file's status."""
+        transfer: Transfer = context.carry
         session, entry = transfer.session, transfer.file
+        if "rate" in transfer.script:  # scripted: the bytes took this long on the fake clock
+            self.sessions.clock.advance(transfer.received / transfer.script["rate"])
         self.sessions.purge()  # the session may have expired while the bytes streamed
         alive = self.sessions.sessions.get(session.id) is session and session.state == ACTIVE
         if not alive or session.files.get(entry.name) is not entry:
-            return False
+            raise _gone(token, file_name)
         self.sessions.touch(session)
-        if broken:
+        if transfer.broken:
             entry.status, entry.bytes_transferred = WAITING, 0  # the client may send it again
-        else:
-            self._deliver(transfer)
-        return True
+            why = message(M.TRANSFER_ABORTED, entry.name, transfer.received, transfer.broken)
+            raise VapiError("ERROR", why)
+        self._deliver(transfer)
+        if transfer.interrupted and entry.error_message is not None:
+            raise VapiError("ERROR", entry.error_message)
+        return entry.status
 
     # --- PULL: server-side transfers, computed lazily from the clock ---------------------------
     def _start_pull(self, session: UpdateSession, entry: SessionFile) -> None:
@@ -435,3 +395,7 @@ class SessionFiles(Content):
         transfer.feed(source.chunks())
         self._deliver(transfer, at)
         return at
+
+
+def _gone(token: str, name: str) -> VapiError:
+    return vapi_error("NOT_FOUND", M.UPLOAD_NOT_FOUND, f"{UPLOAD_PATH}{token}/{quote(name)}")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend.ids import IdSource
+from vcl_fake.backend.records import LOCAL, SUBSCRIBED, ItemFile
 from vcl_fake.clock import Clock
 from vcl_fake.errors import vapi_error
 
-LOCAL, SUBSCRIBED = "LOCAL", "SUBSCRIBED"
+if TYPE_CHECKING:
+    from vcl_fake.backend.core import Context
+
 DEFAULT_BACKING = {"type": "DATASTORE", "datastore_id": "datastore-11", "storage_uri": None}
 #: What a subscribed library seeded without one subscribes to (it never synchronises).
 DEFAULT_SUBSCRIPTION: dict[str, Any] = {
@@ -23,35 +26,6 @@ DEFAULT_SUBSCRIPTION: dict[str, Any] = {
 SUBSCRIPTION_URL = "https://publisher.example.com/cls/vcsp/lib/{0}/lib.json"
 #: Item.create / Item.update limits (InvalidArgument beyond them).
 ITEM_NAME_MAX, ITEM_DESCRIPTION_MAX = 80, 2000
-
-
-def checksum_info(algorithm: str, checksum: str | None) -> dict[str, str] | None:
-    """``com.vmware.content.library.item.file.checksum_info``, or None without a checksum."""
-    return None if checksum is None else {"algorithm": algorithm, "checksum": checksum}
-
-
-@dataclass
-class ItemFile:
-    """A file of a library item, as committed by a completed update session."""
-
-    name: str
-    size: int
-    checksum: str | None = None
-    algorithm: str = "SHA1"
-    version: int = 1
-    cached: bool = True
-    data: IO[bytes] | None = field(default=None, repr=False)  # the content, when retained
-
-    def info(self) -> dict[str, Any]:
-        """``com.vmware.content.library.item.file.info``."""
-        return {
-            "name": self.name,
-            "size": self.size,
-            "cached": self.cached,
-            "version": str(self.version),
-            "checksum_info": checksum_info(self.algorithm, self.checksum),
-            "file_download_endpoint": None,
-        }
 
 
 @dataclass
@@ -92,9 +66,9 @@ class Library:
     security_policy_id: str | None = None
     apply_library_usage_to_items: bool = False
 
-    def model(self, base_url: str) -> dict[str, Any]:
-        """``com.vmware.content.library_model`` (``base_url``: where publish URLs point)."""
-        publish_url = f"{base_url}/cls/vcsp/lib/{self.id}/lib.json"
+    def model(self, origin: str) -> dict[str, Any]:
+        """``com.vmware.content.library_model`` (``origin``: where publish URLs point)."""
+        publish_url = f"{origin}/cls/vcsp/lib/{self.id}/lib.json"
         return {
             "id": self.id,
             "name": self.name,
@@ -168,7 +142,6 @@ class Inventory:
         self.items: dict[str, Item] = {}
         self.is_busy: Callable[[str], str | None] = lambda item_id: None
         self.forget_item: Callable[[str], None] = lambda item_id: None
-        self.base_url: Callable[[], str] = lambda: "https://vcenter.example.com:443"
 
     # --- lookups -----------------------------------------------------------------------------
     def library(self, library_id: str) -> Library:
@@ -197,8 +170,9 @@ class Inventory:
             raise vapi_error("NOT_FOUND", M.ITEM_NOT_FOUND, item_id)
         return found
 
-    def model(self, lib: Library) -> dict[str, Any]:
-        return lib.model(self.base_url())
+    def model(self, lib: Library, origin: str) -> dict[str, Any]:
+        """The library's model; publish URLs point at ``origin``."""
+        return lib.model(origin)
 
     # --- seeding (also used by the REST create operations) -----------------------------------
     def add_library(
@@ -272,8 +246,8 @@ class Inventory:
         return item
 
     # --- operation handlers --------------------------------------------------------------------
-    def library_get(self, library_id: str) -> dict[str, Any]:
-        return self.model(self.library(library_id))
+    def library_get(self, library_id: str, context: Context) -> dict[str, Any]:
+        return self.model(self.library(library_id), context.origin)
 
     def library_list(self) -> list[str]:
         return list(self.libraries)
@@ -308,8 +282,8 @@ class Inventory:
             security_policy_id=create_spec.get("security_policy_id"),
         ).id
 
-    def local_library_get(self, library_id: str) -> dict[str, Any]:
-        return self.model(self.local_library(library_id))
+    def local_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
+        return self.model(self.local_library(library_id), context.origin)
 
     def local_library_list(self) -> list[str]:
         return [lib.id for lib in self.libraries.values() if lib.type == LOCAL]
@@ -364,8 +338,8 @@ class Inventory:
             self._drop_item(item.id)
         del self.libraries[lib.id]
 
-    def subscribed_library_get(self, library_id: str) -> dict[str, Any]:
-        return self.model(self.subscribed_library(library_id))
+    def subscribed_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
+        return self.model(self.subscribed_library(library_id), context.origin)
 
     def subscribed_library_list(self) -> list[str]:
         return [lib.id for lib in self.libraries.values() if lib.type == SUBSCRIBED]

@@ -8,17 +8,13 @@ judged at the clock's time against the trusted roots (or what a scenario forced)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend import ovf, signing
-from vcl_fake.backend.transfers import FAILED, READY
+from vcl_fake.backend.records import FAILED, READY, SessionFile, UpdateSession
 from vcl_fake.clock import Clock
 from vcl_fake.errors import message
-
-if TYPE_CHECKING:
-    from vcl_fake.backend.files import SessionFile
-    from vcl_fake.backend.sessions import UpdateSession
 
 
 class Review:

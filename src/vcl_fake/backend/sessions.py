@@ -12,50 +12,14 @@ from __future__ import annotations
 import datetime as _dt
 import heapq
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend.ids import IdSource
-from vcl_fake.backend.inventory import LOCAL, Inventory
+from vcl_fake.backend.inventory import Inventory
+from vcl_fake.backend.records import ACTIVE, CANCELED, DONE, ERROR, LOCAL, UpdateSession
 from vcl_fake.clock import Clock
 from vcl_fake.errors import Message, message, vapi_error
-
-ACTIVE, DONE, ERROR, CANCELED = "ACTIVE", "DONE", "ERROR", "CANCELED"
-
-
-@dataclass
-class UpdateSession:
-    id: str
-    item_id: str
-    content_version: int
-    expiration_time: _dt.datetime
-    client_token: str | None = None
-    state: str = ACTIVE
-    client_progress: int = 0
-    error_message: Message | None = None
-    warning_behavior: list[dict[str, Any]] = field(default_factory=list)
-    generation: int = 0  # bumped whenever expiration_time changes (stale heap entries)
-    files: dict[str, Any] = field(default_factory=dict)  # name -> backend.files.SessionFile
-    removed: set[str] = field(default_factory=set)  # item files to drop at complete
-    completing: bool = False  # complete was called while server-side transfers still run
-    # Set by scenario rules: a forced preview, and per-file transfer behaviour.
-    preview_override: dict[str, Any] | None = None
-    transfer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def model(self, preview: dict[str, Any] | None) -> dict[str, Any]:
-        """``update_session_model`` as get/list return it (``id`` omitted, as documented);
-        ``preview`` is shown only while ACTIVE."""
-        return {
-            "library_item_id": self.item_id,
-            "library_item_content_version": str(self.content_version),
-            "client_progress": self.client_progress,
-            "state": self.state,
-            "expiration_time": self.expiration_time,
-            "error_message": self.error_message,
-            "preview_info": preview if self.state == ACTIVE else None,
-            "warning_behavior": [dict(w) for w in self.warning_behavior],
-        }
 
 
 class Content:

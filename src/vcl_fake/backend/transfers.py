@@ -11,17 +11,13 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from vcl_fake import messages as M
 from vcl_fake.backend import ovf, signing
+from vcl_fake.backend.records import SessionFile, UpdateSession
 from vcl_fake.errors import vapi_error
 
-if TYPE_CHECKING:
-    from vcl_fake.backend.files import SessionFile
-    from vcl_fake.backend.sessions import UpdateSession
-
-WAITING, TRANSFERRING, READY, FAILED = "WAITING_FOR_TRANSFER", "TRANSFERRING", "READY", "ERROR"
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger content goes to a temporary file on disk
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -107,6 +103,7 @@ class Transfer:
         self.script = dict(session.transfer_overrides.get(file.name, {}))
         self.failure: str | None = None
         self.interrupted = False
+        self.broken: str | None = None  # the client's body broke off: why
         self.parts: list[Sink] = []
         self.ova = ovf.is_ova(file.name)
         algorithms = self._algorithms(file.name, file.algorithm)

@@ -152,8 +152,6 @@ def _input(
     if bad is not None:
         yield f"request: {bad}"
         return
-    if op.alias == "session.login":
-        return
     try:
         op.decode_input(raw, text)
     except VapiError as exc:

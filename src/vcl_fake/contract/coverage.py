@@ -30,6 +30,6 @@ def markdown() -> str:
             api = f"`{op.api.method} {op.api.template}{'?' + query if query else ''}`"
         errors = ", ".join(e.rsplit(".", 1)[1] for e in sorted(op.errors)) or "—"
         service = f"`{op.service}` / `{op.name}`" + (" (govc only)" if op.api is None else "")
-        rest = f"`{op.rest.method} {op.rest.template}`"
+        rest = f"`{op.rest.method} {op.rest.template}`" if op.rest is not None else "—"
         lines.append(f"| `{op.alias}` | {service} | {api} | {rest} | {errors} |")
     return "\n".join(lines) + "\n"

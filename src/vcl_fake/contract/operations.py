@@ -23,7 +23,16 @@ from urllib.parse import unquote
 
 from vcl_fake import messages as M
 from vcl_fake.contract._generated import OPERATIONS, UNMODELLED
-from vcl_fake.contract.types import Dynamic, Struct, VType, build, invalid, struct
+from vcl_fake.contract.types import (
+    Dynamic,
+    Optional,
+    Scalar,
+    Struct,
+    VType,
+    build,
+    invalid,
+    struct,
+)
 from vcl_fake.errors import vapi_error
 
 SERVICE_ALIASES: dict[str, str] = {
@@ -42,8 +51,13 @@ OPERATION_ALIASES: dict[tuple[str, str], str] = {
     ("com.vmware.cis.session", "create"): "login",
     ("com.vmware.cis.session", "delete"): "logout",
 }
+#: The operation whose caller proves itself with a user and password (every other vAPI
+#: operation takes the session token it returns).
+LOGIN = ("com.vmware.cis.session", "create")
 #: The data plane is not a vAPI operation, but the journal and scenarios name it too.
 UPLOAD = "upload"
+#: Where upload URLs live: ``{origin}/cls/data/{token}/{file name}``.
+UPLOAD_PATH = "/cls/data/"
 #: govc's undocumented ``/rest`` probe of a PULL source (not in the bindings).
 PROBE = "file.probe"
 
@@ -128,10 +142,15 @@ class Operation:
     params: Mapping[str, VType]
     output: VType
     errors: frozenset[str]
-    api: Route | None  # None: not served over /api (govc's probe, JSON-RPC-only operations)
-    rest: LegacyRoute
+    api: Route | None  # None: not served over /api (govc's probe, JSON-RPC-only, data plane)
+    rest: LegacyRoute | None  # None: not served over /rest (the data plane)
     success_status: int = field(default=200)
     modelled: bool = True  # False: the bindings define it, vcl_fake answers "not modelled"
+    #: How a caller proves who it is: "session" (an API session token), "password" (user and
+    #: password: login), or "url" (the URL itself authorises: the data plane).
+    auth: str = "session"
+    #: Parameters the journal never records (capability tokens).
+    hidden: frozenset[str] = frozenset()
 
     def redact(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Decoded inputs as the journal shows them: secrets replaced (see ``types.REDACTED``)."""
@@ -218,6 +237,7 @@ def _build() -> dict[str, Operation]:
                 service, name, list(params), [p for p, t in params.items() if t.describe() == "id"]
             ),
             success_status=_success_status(name, output),
+            auth="password" if (service, name) == LOGIN else "session",
         )
     return table
 
@@ -258,6 +278,25 @@ PROBE_OPERATION = Operation(
     rest=LegacyRoute(
         "POST", "/rest/com/vmware/content/library/item/updatesession/file", None, "probe", ()
     ),
+)
+#: The PUSH data plane (``PUT``/``POST {origin}/cls/data/{token}/{file_name}``): the URL
+#: authorises it; it passes the dispatcher twice (``upload_begin``, ``upload_finish``).
+UPLOAD_OPERATION = Operation(
+    service="vcl_fake.data",
+    name="upload",
+    alias=UPLOAD,
+    params={
+        "token": Scalar("string"),
+        "file_name": Scalar("string"),
+        "method": Scalar("string"),
+        "bytes": Optional(Scalar("integer")),
+    },
+    output=Dynamic(),
+    errors=frozenset(),
+    api=None,
+    rest=None,
+    auth="url",
+    hidden=frozenset({"token"}),
 )
 #: full id -> every operation of the bindings that vcl_fake does not model.
 NOT_MODELLED: dict[str, Operation] = _build_unmodelled()

@@ -10,7 +10,7 @@ from typing import Any
 from vcl_fake import messages as M
 from vcl_fake.contract.operations import Operation
 from vcl_fake.contract.types import mismatch
-from vcl_fake.dispatcher import Dispatcher, Invocation
+from vcl_fake.dispatcher import Credentials, Dispatcher, Invocation
 from vcl_fake.errors import VapiError, vapi_error
 from vcl_fake.protocols.http import Request, Response, Scripted, parse_json
 
@@ -41,7 +41,7 @@ class Codec:
         try:
             op, where = self.route(request)
             inv = self.invocation(request, op, where)
-            result = self.dispatcher.dispatch(inv)
+            result = self.dispatcher.invoke(inv)
         except VapiError as exc:
             return self.error_response(exc)
         except Scripted as scripted:
@@ -68,17 +68,15 @@ class Codec:
                 raw.update(body)
         except VapiError as exc:
             bad_input = exc
-        user = password = None
-        if op.alias == "session.login":
-            user, password = basic_credentials(request)
+        user, password = basic_credentials(request)
+        credentials = Credentials(request.headers.get(SESSION_HEADER), user, password)
         return Invocation(
             self.protocol,
             op,
             raw,
             text,
-            token=request.headers.get(SESSION_HEADER),
-            user=user,
-            password=password,
+            credentials,
+            origin=request.origin,
             bad_input=bad_input,
         )
 

@@ -82,6 +82,19 @@ class Request:
         self.path = parts.path or "/"
         self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
 
+    @property
+    def origin(self) -> str:
+        """``scheme://host:port`` the client addressed (URLs handed back point there)."""
+        parts = urlsplit(self.url)
+        scheme = parts.scheme or "https"
+        host = parts.hostname or ""
+        shown = f"[{host}]" if ":" in host else host
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return f"{scheme}://{shown}:{port or (443 if scheme == 'https' else 80)}"
+
     def chunks(self) -> Iterator[bytes]:
         """The body as a stream of byte chunks, never joined."""
         body = self.body

@@ -16,7 +16,7 @@ from typing import Any
 from vcl_fake import messages as M
 from vcl_fake.contract.operations import BY_ID, Operation
 from vcl_fake.contract.types import struct, unwrap_structure
-from vcl_fake.dispatcher import Dispatcher, Invocation
+from vcl_fake.dispatcher import Credentials, Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.http import Request, Response, Scripted, parse_json
 
@@ -58,13 +58,13 @@ class JsonRpcProtocol:
             if isinstance(envelope, dict) and isinstance(envelope.get("id"), (str, int)):
                 request_id = envelope["id"]
             self._check(envelope)
-            op, inv = self._invocation(envelope)
+            op, inv = self._invocation(envelope, request.origin)
         except RpcError as exc:
             return self._rpc_error(request_id, exc)
         except VapiError as exc:  # an operation this server does not know
             return self._answer(request_id, {"error": error_value(exc)})
         try:
-            result = self.dispatcher.dispatch(inv)
+            result = self.dispatcher.invoke(inv)
         except VapiError as exc:
             return self._answer(request_id, {"error": error_value(exc)})
         except Scripted as scripted:
@@ -91,7 +91,7 @@ class JsonRpcProtocol:
         if "id" in envelope and not isinstance(envelope["id"], (str, int, type(None))):
             raise RpcError(-32600, "id must be a string, a number or null")
 
-    def _invocation(self, envelope: dict[str, Any]) -> tuple[Operation, Invocation]:
+    def _invocation(self, envelope: dict[str, Any], origin: str) -> tuple[Operation, Invocation]:
         params = envelope.get("params")
         if not isinstance(params, dict):
             raise RpcError(-32602, "params must be an object")
@@ -111,14 +111,13 @@ class JsonRpcProtocol:
         except VapiError as exc:
             bad_input = exc
         scheme = security.get("schemeId")
-        inv = Invocation(
-            PROTOCOL,
-            op,
-            raw,
+        credentials = Credentials(
             token=security.get("sessionId") if scheme == SESSION_ID else None,
             user=security.get("userName") if scheme == USER_PASS else None,
             password=security.get("password") if scheme == USER_PASS else None,
-            bad_input=bad_input,
+        )
+        inv = Invocation(
+            PROTOCOL, op, raw, credentials=credentials, origin=origin, bad_input=bad_input
         )
         return op, inv
 

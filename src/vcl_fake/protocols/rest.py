@@ -39,7 +39,8 @@ def _routes() -> dict[str, list[tuple[LegacyRoute, Operation]]]:
     """Routes by base path, served operations first."""
     routes: dict[str, list[tuple[LegacyRoute, Operation]]] = {}
     for op in (*routable(), PROBE_OPERATION):
-        routes.setdefault(op.rest.base, []).append((op.rest, op))
+        if op.rest is not None:
+            routes.setdefault(op.rest.base, []).append((op.rest, op))
     return routes
 
 
@@ -84,6 +85,7 @@ class RestProtocol(Codec):
 
     def invocation(self, request: Request, op: Operation, id_value: str | None) -> Invocation:
         route = op.rest
+        assert route is not None
         raw: dict[str, Any] = {}
         if route.id_param is not None:
             raw[route.id_param] = id_value

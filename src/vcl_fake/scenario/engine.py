@@ -23,16 +23,15 @@ from vcl_fake.scenario.event import Event
 from vcl_fake.scenario.model import Rule, Scenario, rate, seconds, size
 
 if TYPE_CHECKING:
-    from vcl_fake.backend import Backend
-    from vcl_fake.backend.sessions import UpdateSession
-    from vcl_fake.dispatcher import Call
+    from vcl_fake.backend import Backend, UpdateSession
+    from vcl_fake.journal import Call
 
 
 class Engine:
-    def __init__(self, scenario: Scenario, backend: Backend) -> None:
+    def __init__(self, scenario: Scenario, target: Backend) -> None:
         self.scenario = scenario
-        self.backend = backend
-        self.started = backend.clock.now()
+        self.target = target  # what rules act on, through its public methods
+        self.started = target.now()
         self.seen = [0] * len(scenario.rules)
         self.fired = [0] * len(scenario.rules)
 
@@ -62,7 +61,7 @@ class Engine:
                 return False
         if match.item is not None:
             item = self.item_of(event)
-            if item is None or item.name != match.item:
+            if item != match.item:
                 return False
         return True
 
@@ -72,7 +71,7 @@ class Engine:
             self.fired[r.index] for r in self.scenario.rules if r.name == when.after
         ):
             return False
-        now = self.backend.clock.now()
+        now = self.target.now()
         if when.at is not None and now < when.at:
             return False
         return not (
@@ -88,14 +87,12 @@ class Engine:
 
     # --- what a call concerns ----------------------------------------------------------------
     def session_of(self, event: Event) -> UpdateSession | None:
-        sessions = self.backend.sessions
-        session_id = event.raw.get("update_session_id")
         if event.operation == "upload":
-            where = self.backend.files.uploads.get(str(event.raw.get("token")))
-            session_id = where[0] if where else None
-        return sessions.sessions.get(session_id) if isinstance(session_id, str) else None
+            return self.target.session_of_upload(event.raw.get("token"))
+        return self.target.session(event.raw.get("update_session_id"))
 
-    def item_of(self, event: Event) -> Any:
+    def item_of(self, event: Event) -> str | None:
+        """The name of the item the call concerns."""
         raw = event.raw
         item_id = raw.get("library_item_id")
         spec = raw.get("create_spec")
@@ -104,7 +101,7 @@ class Engine:
         if item_id is None:
             session = self.session_of(event)
             item_id = session.item_id if session else None
-        return self.backend.inventory.items.get(item_id) if isinstance(item_id, str) else None
+        return self.target.item_name(item_id)
 
     @staticmethod
     def file_of(event: Event) -> str | None:
@@ -114,7 +111,7 @@ class Engine:
 
     # --- actions --------------------------------------------------------------------------------
     def _act(self, rule: Rule, event: Event) -> None:
-        arg, backend = rule.argument, self.backend
+        arg, target = rule.argument, self.target
         if rule.action == "error":
             args = [str(a) for a in arg.get("args", [])]
             msg_id, template = M.SCRIPTED_ERROR
@@ -138,18 +135,18 @@ class Engine:
                 return
             raise Scripted(fault=arg)
         if rule.action in ("delay", "advance_clock"):
-            backend.clock.advance(seconds(arg))
+            target.clock.advance(seconds(arg))
         elif rule.action == "expire_login":
-            backend.auth.expire_all()
+            target.expire_logins()
         else:
             session = self.session_of(event)
             if session is None:
                 return  # the model will answer NOT_FOUND
             if rule.action == "expire_session":
-                backend.sessions.expire(session)
+                target.expire_session(session)
             elif rule.action == "fail_session":
                 if session.state == "ACTIVE":
-                    backend.sessions.end(
+                    target.end_session(
                         session, "ERROR", message(M.SCRIPTED_FAILURE, arg["message"])
                     )
             elif rule.action == "preview":
@@ -167,26 +164,26 @@ class Engine:
             for rule in self.scenario.rules:
                 if not self.fired[rule.index]:
                     failures.append(f"rule {rule.name!r} (rules.{rule.index}) never fired")
-        inventory = self.backend.inventory
-        by_name = {i.name: i for i in inventory.items.values()}
+        by_name = self.target.item_contents()
         for want in expect.get("sessions", []):
-            actual = self._final_state(want["item"], by_name, calls)
+            actual = self._final_state(want["item"], calls)
             if actual != want["state"]:
                 failures.append(
                     f"session of item {want['item']!r}: expected {want['state']}, got {actual}"
                 )
         for name, want in expect.get("items", {}).items():
-            item = by_name.get(name)
-            if item is None:
+            found = by_name.get(name)
+            if found is None:
                 failures.append(f"item {name!r}: expected to exist, but there is none")
                 continue
-            if "content_version" in want and item.content_version != want["content_version"]:
+            content_version, present = found
+            if "content_version" in want and content_version != want["content_version"]:
                 failures.append(
                     f"item {name!r}: expected content_version {want['content_version']}, "
-                    f"got {item.content_version}"
+                    f"got {content_version}"
                 )
-            if "files" in want and sorted(item.files) != sorted(want["files"]):
-                wanted, present = sorted(want["files"]), sorted(item.files)
+            if "files" in want and present != sorted(want["files"]):
+                wanted = sorted(want["files"])
                 failures.append(f"item {name!r}: expected files {wanted}, got {present}")
         if "operations" in expect:
             allowed = set(expect["operations"])
@@ -197,21 +194,17 @@ class Engine:
                 )
         return failures
 
-    def _final_state(self, item_name: str, by_name: dict[str, Any], calls: list[Call]) -> str:
-        item = by_name.get(item_name)
-        if item is None:
+    def _final_state(self, item_name: str, calls: list[Call]) -> str:
+        item_id = self.target.item_id(item_name)
+        if item_id is None:
             return "NO ITEM"
-        sessions = self.backend.sessions
-        sessions.purge()
-        live = [sessions.sessions[i] for i in sessions.by_item.get(item.id, ())]
-        if live:
-            newest = live[-1]
-            sessions.content.refresh(newest)
-            return newest.state
+        state = self.target.final_session_state(item_name)
+        if state is not None:
+            return state
         created = [c for c in calls if c.operation == "update_session.create" and c.ok]
         return (
             "DELETED"
-            if any(c.input["create_spec"]["library_item_id"] == item.id for c in created)
+            if any(c.input["create_spec"]["library_item_id"] == item_id for c in created)
             else "NONE"
         )
 

@@ -394,7 +394,7 @@ def read_pem(value: str, base_dir: Path | None) -> str:
 
 
 def _pem_problem(doc: Document, where: DocPath, value: str, base_dir: Path | None) -> list[Problem]:
-    from vcl_fake.backend.sources import load_certificates
+    from vcl_fake.backend import load_certificates
 
     try:
         load_certificates(read_pem(value, base_dir))

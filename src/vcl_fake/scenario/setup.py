@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
-from vcl_fake.backend.inventory import ItemFile
-from vcl_fake.backend.sources import Source, make_source
-from vcl_fake.clock import ManualClock
+from vcl_fake.backend import ItemFile, Source, make_source
+from vcl_fake.clock import Clock, ManualClock
 from vcl_fake.errors import message
 from vcl_fake.scenario.model import Scenario, rate, read_pem, seconds, size
 
@@ -16,11 +14,10 @@ if TYPE_CHECKING:
     from vcl_fake.backend import Backend
 
 
-def apply(scenario: Scenario, backend: Backend) -> None:
-    """Seed ``backend`` from the scenario. Everything that can fail is built or checked first,
-    so a refused setup changes nothing."""
+def apply(scenario: Scenario, target: Backend, clock: Clock) -> None:
+    """Seed ``target`` (a fake's backend, through its public methods) from the scenario.
+    Everything that can fail is built or checked first, so a refused setup changes nothing."""
     setup = scenario.setup
-    clock = backend.clock
     if scenario.clock_start is not None:
         if not isinstance(clock, ManualClock):
             raise ValueError("the scenario sets a clock start: the fake needs a ManualClock")
@@ -29,45 +26,46 @@ def apply(scenario: Scenario, backend: Backend) -> None:
                 f"the scenario starts at {scenario.clock_start.isoformat()}, before the fake's "
                 f"clock ({clock.now().isoformat()}); clocks only move forward"
             )
-    taken = {lib.name for lib in backend.inventory.libraries.values()}
+    taken = set(target.library_names().values())
     clash = sorted(taken & {lib["name"] for lib in setup.get("libraries", [])})
     if clash:
         raise ValueError(f"the fake already has libraries named {', '.join(clash)}")
     sources = [_source(s, scenario) for s in setup.get("sources", [])]
     roots = [read_pem(pem, scenario.base_dir) for pem in setup.get("trusted_roots", [])]
 
-    with backend.lock:
-        if scenario.clock_start is not None:
-            assert isinstance(clock, ManualClock)
-            clock.set(scenario.clock_start)
-        if "users" in setup:
-            backend.auth.users = dict(setup["users"])
-        if "session_timeout" in setup:
-            backend.sessions.timeout = _dt.timedelta(seconds=seconds(setup["session_timeout"]))
-        if "retention" in setup:
-            backend.sessions.retention = _dt.timedelta(seconds=seconds(setup["retention"]))
-        if "api_session_timeout" in setup:
-            backend.auth.idle_timeout = _dt.timedelta(seconds=seconds(setup["api_session_timeout"]))
-        backend.files.trusted.extend(roots)
-        for source in sources:
-            backend.files.sources[source.uri] = source
-        items: dict[str, str] = {}
-        for lib in setup.get("libraries", []):
-            library = backend.inventory.add_library(
-                lib["name"], type=lib.get("type", "LOCAL"), description=lib.get("description")
+    if scenario.clock_start is not None:
+        assert isinstance(clock, ManualClock)
+        clock.set(scenario.clock_start)
+    target.configure(
+        users=setup.get("users"),
+        session_timeout=_seconds(setup, "session_timeout"),
+        session_retention=_seconds(setup, "retention"),
+        api_session_timeout=_seconds(setup, "api_session_timeout"),
+    )
+    for root in roots:
+        target.trust(root)
+    for source in sources:
+        target.add_source(source)
+    items: dict[str, str] = {}
+    for lib in setup.get("libraries", []):
+        library_id = target.add_library(
+            lib["name"], type=lib.get("type", "LOCAL"), description=lib.get("description")
+        )
+        for it in lib.get("items", []):
+            items[it["name"]] = target.add_item(
+                library_id,
+                it["name"],
+                type=it.get("type", "ovf"),
+                description=it.get("description"),
+                content_version=it.get("content_version", 1),
+                files=[_file(f) for f in it.get("files", [])],
             )
-            for it in lib.get("items", []):
-                files = [_file(f) for f in it.get("files", [])]
-                items[it["name"]] = backend.inventory.add_item(
-                    library.id,
-                    it["name"],
-                    type=it.get("type", "ovf"),
-                    description=it.get("description"),
-                    content_version=it.get("content_version", 1),
-                    files=files,
-                ).id
-        for entry in setup.get("sessions", []):
-            _session(backend, items[entry["item"]], entry)
+    for entry in setup.get("sessions", []):
+        _session(target, items[entry["item"]], entry)
+
+
+def _seconds(setup: dict[str, Any], key: str) -> float | None:
+    return seconds(setup[key]) if key in setup else None
 
 
 def _file(spec: dict[str, Any]) -> ItemFile:
@@ -99,13 +97,13 @@ def _source(spec: dict[str, Any], scenario: Scenario) -> Source:
     )
 
 
-def _session(backend: Backend, item_id: str, entry: dict[str, Any]) -> None:
+def _session(target: Backend, item_id: str, entry: dict[str, Any]) -> None:
     """A session left behind by an earlier client (ACTIVE by default)."""
-    sessions = backend.sessions
-    session_id = sessions.update_session_create({"library_item_id": item_id}, None)
-    session = sessions.sessions[session_id]
+    session = target.open_session(item_id)
     state = entry.get("state", "ACTIVE")
     if state == "ERROR":
-        sessions.end(session, "ERROR", message(M.SCRIPTED_FAILURE, entry.get("message", "failed")))
+        target.end_session(
+            session, "ERROR", message(M.SCRIPTED_FAILURE, entry.get("message", "failed"))
+        )
     elif state != "ACTIVE":
-        sessions.end(session, state)
+        target.end_session(session, state)

@@ -1,0 +1,166 @@
+"""The records the backend keeps, and every status they take: a leaf module (it imports no
+service), so files, review and transfers share these types without importing each other.
+
+Enumerations come from the generated contract: checksum algorithms, session states, file
+transfer statuses, source types and library types are declared there, once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from vcl_fake.backend.sources import Source
+from vcl_fake.contract._generated import ENUMS
+from vcl_fake.contract.operations import UPLOAD_PATH
+from vcl_fake.errors import Message
+
+#: Checksum algorithms (``MD5``, ``SHA1``, ``SHA256``, ``SHA512``) and their hex lengths.
+ALGORITHMS: tuple[str, ...] = ENUMS["com.vmware.content.library.item.file.checksum_algorithm"]
+DIGEST_HEX = {a: hashlib.new(a.lower()).digest_size * 2 for a in ALGORITHMS}
+DEFAULT_ALGORITHM = "SHA1"
+SESSION_STATES: tuple[str, ...] = ENUMS[
+    "com.vmware.content.library.item.update_session_model.state"
+]
+ACTIVE, CANCELED, DONE, ERROR = SESSION_STATES
+TRANSFER_STATUSES: tuple[str, ...] = ENUMS["com.vmware.content.library.item.transfer_status"]
+FAILED, READY, TRANSFERRING, VALIDATING, WAITING = TRANSFER_STATUSES
+SOURCE_TYPES: tuple[str, ...] = ENUMS[
+    "com.vmware.content.library.item.updatesession.file.source_type"
+]
+NONE, PULL, PUSH = SOURCE_TYPES
+LIBRARY_TYPES: tuple[str, ...] = ENUMS["com.vmware.content.library_model.library_type"]
+LOCAL, SUBSCRIBED = LIBRARY_TYPES
+
+
+def checksum_info(algorithm: str, checksum: str | None) -> dict[str, str] | None:
+    """``com.vmware.content.library.item.file.checksum_info``, or None without a checksum."""
+    return None if checksum is None else {"algorithm": algorithm, "checksum": checksum}
+
+
+@dataclass
+class ItemFile:
+    """A file of a library item, as committed by a completed update session."""
+
+    name: str
+    size: int
+    checksum: str | None = None
+    algorithm: str = DEFAULT_ALGORITHM
+    version: int = 1
+    cached: bool = True
+    data: IO[bytes] | None = field(default=None, repr=False)  # the content, when retained
+
+    def info(self) -> dict[str, Any]:
+        """``com.vmware.content.library.item.file.info``."""
+        return {
+            "name": self.name,
+            "size": self.size,
+            "cached": self.cached,
+            "version": str(self.version),
+            "checksum_info": checksum_info(self.algorithm, self.checksum),
+            "file_download_endpoint": None,
+        }
+
+
+@dataclass
+class SessionFile:
+    name: str
+    source_type: str
+    size: int | None = None
+    algorithm: str = DEFAULT_ALGORITHM
+    checksum: str | None = None
+    source_endpoint: dict[str, Any] | None = None
+    token: str | None = None
+    status: str = WAITING
+    bytes_transferred: int = 0
+    error_message: Message | None = None
+    keep_in_storage: bool = True
+    data: IO[bytes] | None = field(default=None, repr=False)
+    digests: dict[str, str] = field(default_factory=dict)  # algorithm -> hex, of what arrived
+    content: bytes | None = field(default=None, repr=False)  # descriptor, manifest, certificate
+    source: Source | None = None  # PULL: what is being fetched
+    pull_started: _dt.datetime | None = None
+    part_of: str | None = None  # the OVA this file was unpacked from
+    parsed: Any = field(default=None, repr=False)  # a certificate file, parsed once
+
+    @property
+    def digest(self) -> str | None:
+        return self.digests.get(self.algorithm)
+
+    @classmethod
+    def existing(cls, f: ItemFile) -> SessionFile:
+        entry = cls(f.name, NONE, f.size, f.algorithm, f.checksum, status=READY)
+        entry.bytes_transferred, entry.data = f.size, f.data
+        if f.checksum is not None:
+            entry.digests[f.algorithm] = f.checksum
+        return entry
+
+    def digest_in(self, algorithm: str) -> str | None:
+        """The digest of this file's bytes in ``algorithm``: known, or computed from them."""
+        if algorithm not in self.digests and self.data is not None:
+            hasher = hashlib.new(algorithm.lower())
+            self.data.seek(0)
+            while chunk := self.data.read(1 << 20):
+                hasher.update(chunk)
+            self.data.seek(0)
+            self.digests[algorithm] = hasher.hexdigest()
+        return self.digests.get(algorithm)
+
+    def upload_uri(self, origin: str) -> str | None:
+        """Where the client pushes this file: on the origin the client addressed."""
+        if self.token is None:
+            return None
+        return f"{origin}{UPLOAD_PATH}{self.token}/{self.name}"
+
+    def info(self, origin: str = "") -> dict[str, Any]:
+        """``com.vmware.content.library.item.updatesession.file.info``; upload URLs point at
+        ``origin``."""
+        uri = self.upload_uri(origin)
+        return {
+            "name": self.name,
+            "source_type": self.source_type,
+            "size": self.size if self.status == READY else None,
+            "checksum_info": checksum_info(self.algorithm, self.checksum),
+            "source_endpoint": self.source_endpoint,
+            "upload_endpoint": {"uri": uri} if uri else None,
+            "bytes_transferred": self.bytes_transferred,
+            "status": self.status,
+            "error_message": self.error_message,
+            "keep_in_storage": self.keep_in_storage,
+        }
+
+
+@dataclass
+class UpdateSession:
+    id: str
+    item_id: str
+    content_version: int
+    expiration_time: _dt.datetime
+    client_token: str | None = None
+    state: str = ACTIVE
+    client_progress: int = 0
+    error_message: Message | None = None
+    warning_behavior: list[dict[str, Any]] = field(default_factory=list)
+    generation: int = 0  # bumped whenever expiration_time changes (stale heap entries)
+    files: dict[str, SessionFile] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)  # item files to drop at complete
+    completing: bool = False  # complete was called while server-side transfers still run
+    # Set by scenario rules: a forced preview, and per-file transfer behaviour.
+    preview_override: dict[str, Any] | None = None
+    transfer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def model(self, preview: dict[str, Any] | None) -> dict[str, Any]:
+        """``update_session_model`` as get/list return it (``id`` omitted, as documented);
+        ``preview`` is shown only while ACTIVE."""
+        return {
+            "library_item_id": self.item_id,
+            "library_item_content_version": str(self.content_version),
+            "client_progress": self.client_progress,
+            "state": self.state,
+            "expiration_time": self.expiration_time,
+            "error_message": self.error_message,
+            "preview_info": preview if self.state == ACTIVE else None,
+            "warning_behavior": [dict(w) for w in self.warning_behavior],
+        }
