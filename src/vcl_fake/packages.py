@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from vcl_fake.contract.enums import SIGNATURE_ALGORITHMS
+
 OVF_NS = "http://schemas.dmtf.org/ovf/envelope/1"
 
 
@@ -234,9 +236,9 @@ def signature(data: bytes, signer: Signer, algorithm: str = "SHA256") -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-    digest = {"SHA1": hashes.SHA1(), "SHA256": hashes.SHA256(), "SHA512": hashes.SHA512()}[
-        algorithm
-    ]
+    if algorithm not in SIGNATURE_ALGORITHMS:
+        raise ValueError(f"algorithm is one of {', '.join(SIGNATURE_ALGORITHMS)}")
+    digest = getattr(hashes, algorithm)()
     if isinstance(signer.key, rsa.RSAPrivateKey):
         return signer.key.sign(data, padding.PKCS1v15(), digest)
     return signer.key.sign(data, ec.ECDSA(digest))

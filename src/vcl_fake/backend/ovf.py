@@ -13,9 +13,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from vcl_fake.contract.enums import ALGORITHMS
+
 METADATA_SUFFIXES = (".ovf", ".mf", ".cert")
 METADATA_LIMIT = 16 * 1024 * 1024  # descriptors, manifests and certificates are small
-_MANIFEST_LINE = re.compile(r"^(SHA1|SHA256|SHA512|MD5)\((.+)\)\s*=\s*([0-9a-fA-F]+)\s*$")
+_MANIFEST_LINE = re.compile(rf"^({'|'.join(ALGORITHMS)})\((.+)\)\s*=\s*([0-9a-fA-F]+)\s*$")
 
 
 class OvfError(ValueError):

@@ -1,8 +1,8 @@
 """The records the backend keeps, and every status they take: a leaf module (it imports no
 service), so files, review and transfers share these types without importing each other.
 
-Enumerations come from the generated contract: checksum algorithms, session states, file
-transfer statuses, source types and library types are declared there, once.
+Enumerations are declared once, in :mod:`vcl_fake.contract.enums` (from the generated
+contract); the names here are their members.
 """
 
 from __future__ import annotations
@@ -13,25 +13,22 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from vcl_fake.backend.sources import Source
-from vcl_fake.contract._generated import ENUMS
+from vcl_fake.contract.enums import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    LIBRARY_TYPES,
+    SESSION_STATES,
+    SOURCE_TYPES,
+    TRANSFER_STATUSES,
+)
 from vcl_fake.contract.operations import UPLOAD_PATH
 from vcl_fake.errors import Message
 
-#: Checksum algorithms (``MD5``, ``SHA1``, ``SHA256``, ``SHA512``) and their hex lengths.
-ALGORITHMS: tuple[str, ...] = ENUMS["com.vmware.content.library.item.file.checksum_algorithm"]
+#: Hex digits of a digest, by algorithm.
 DIGEST_HEX = {a: hashlib.new(a.lower()).digest_size * 2 for a in ALGORITHMS}
-DEFAULT_ALGORITHM = "SHA1"
-SESSION_STATES: tuple[str, ...] = ENUMS[
-    "com.vmware.content.library.item.update_session_model.state"
-]
 ACTIVE, CANCELED, DONE, ERROR = SESSION_STATES
-TRANSFER_STATUSES: tuple[str, ...] = ENUMS["com.vmware.content.library.item.transfer_status"]
 FAILED, READY, TRANSFERRING, VALIDATING, WAITING = TRANSFER_STATUSES
-SOURCE_TYPES: tuple[str, ...] = ENUMS[
-    "com.vmware.content.library.item.updatesession.file.source_type"
-]
 NONE, PULL, PUSH = SOURCE_TYPES
-LIBRARY_TYPES: tuple[str, ...] = ENUMS["com.vmware.content.library_model.library_type"]
 LOCAL, SUBSCRIBED = LIBRARY_TYPES
 
 

@@ -16,9 +16,12 @@ from typing import Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend.ovf import OvfError
+from vcl_fake.contract.enums import SIGNATURE_ALGORITHMS
 from vcl_fake.errors import Message, message
 
-_SIGNATURE_LINE = re.compile(r"^(SHA1|SHA256|SHA512)\((.+)\)\s*=\s*([0-9a-fA-F]+)\s*$")
+_SIGNATURE_LINE = re.compile(
+    rf"^({'|'.join(SIGNATURE_ALGORITHMS)})\((.+)\)\s*=\s*([0-9a-fA-F]+)\s*$"
+)
 MAX_CHAIN = 10
 
 
@@ -56,7 +59,7 @@ def parse_cert_file(content: bytes) -> CertFile:
 def _hash(algorithm: str) -> Any:
     from cryptography.hazmat.primitives import hashes
 
-    return {"SHA1": hashes.SHA1(), "SHA256": hashes.SHA256(), "SHA512": hashes.SHA512()}[algorithm]
+    return getattr(hashes, algorithm)()
 
 
 def signature_verifies(cert_file: CertFile, manifest: bytes) -> bool:

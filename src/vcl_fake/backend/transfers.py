@@ -16,6 +16,7 @@ from typing import IO
 from vcl_fake import messages as M
 from vcl_fake.backend import ovf, signing
 from vcl_fake.backend.records import SessionFile, UpdateSession
+from vcl_fake.contract.enums import DEFAULT_ALGORITHM
 from vcl_fake.errors import vapi_error
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger content goes to a temporary file on disk
@@ -161,6 +162,6 @@ class Transfer:
             and ovf.is_manifest(self.parts[-1].name)
         ):
             self.manifest.update(ovf.parse_manifest(bytes(self.parts[-1].metadata)))
-        part = Sink(name, self._algorithms(name, "SHA1"), self.keep_content)
+        part = Sink(name, self._algorithms(name, DEFAULT_ALGORITHM), self.keep_content)
         self.parts.append(part)
         return part

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vcl_fake.contract._generated import ENUMS
+from vcl_fake.contract import enums
 from vcl_fake.contract.operations import NAMES
 from vcl_fake.errors import ERROR_TYPES
 
@@ -24,9 +24,9 @@ DATETIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
 PROTOCOLS = ["api", "rest", "jsonrpc", "data"]
-SESSION_STATES = list(ENUMS["com.vmware.content.library.item.update_session_model.state"])
-PREVIEW_STATES = list(ENUMS["com.vmware.content.library.item.updatesession.preview_info.state"])
-WARNING_TYPES = list(ENUMS["com.vmware.content.library.item.updatesession.warning_type"])
+SESSION_STATES = list(enums.SESSION_STATES)
+PREVIEW_STATES = list(enums.PREVIEW_STATES)
+WARNING_TYPES = list(enums.WARNING_TYPES)
 ACTIONS = [
     "error",
     "http",
@@ -66,7 +66,7 @@ def build() -> dict[str, Any]:
             "name": _text(),
             "size": ref("size"),
             "checksum": _text("hex digest"),
-            "algorithm": {"enum": ["MD5", "SHA1", "SHA256", "SHA512"]},
+            "algorithm": {"enum": list(enums.ALGORITHMS)},
         },
         ("name", "size"),
     )
@@ -83,7 +83,7 @@ def build() -> dict[str, Any]:
     library = _obj(
         {
             "name": _text(),
-            "type": {"enum": ["LOCAL", "SUBSCRIBED"]},
+            "type": {"enum": list(enums.LIBRARY_TYPES)},
             "description": _text(),
             "items": {"type": "array", "items": item},
         },

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from vcl_fake import messages as M
 from vcl_fake.backend import ItemFile, Source, make_source
 from vcl_fake.clock import Clock, ManualClock
+from vcl_fake.contract.enums import DEFAULT_ALGORITHM
 from vcl_fake.errors import message
 from vcl_fake.scenario.model import Scenario, rate, read_pem, seconds, size
 
@@ -73,7 +74,7 @@ def _file(spec: dict[str, Any]) -> ItemFile:
         name=spec["name"],
         size=size(spec["size"]),
         checksum=spec.get("checksum"),
-        algorithm=spec.get("algorithm", "SHA1"),
+        algorithm=spec.get("algorithm", DEFAULT_ALGORITHM),
     )
 
 
