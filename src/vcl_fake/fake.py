@@ -19,7 +19,7 @@ from vcl_fake.journal import Call
 from vcl_fake.protocols.http import Request, Response
 
 if TYPE_CHECKING:
-    from vcl_fake.scenario.model import Scenario
+    from vcl_fake.scenario.data import Scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -195,3 +195,15 @@ def test_unreadable_file():
 
 def test_shipped_schema_file_is_current():
     assert json.loads(SCHEMA_FILE.read_text()) == SCHEMA
+
+
+def test_the_docs_table_of_actions_is_derived_from_their_declarations():
+    from pathlib import Path
+
+    from vcl_fake.scenario.actions import ACTIONS, docs_table
+
+    docs = Path(__file__).parents[2] / "docs" / "scenarios.md"
+    assert docs_table() in docs.read_text()
+    assert set(SCHEMA["properties"]["rules"]["items"]["properties"]["then"]["properties"]) == set(
+        ACTIONS
+    )

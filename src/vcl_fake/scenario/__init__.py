@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from vcl_fake.scenario.data import Scenario
     from vcl_fake.scenario.loader import Problem, ScenarioError
-    from vcl_fake.scenario.model import Scenario
 
 __all__ = ["Problem", "Scenario", "ScenarioError", "read"]
 _WHERE = {
     "Problem": "vcl_fake.scenario.loader",
     "ScenarioError": "vcl_fake.scenario.loader",
-    "Scenario": "vcl_fake.scenario.model",
+    "Scenario": "vcl_fake.scenario.data",
 }
 
 
@@ -35,8 +35,8 @@ def read(
     source: str | os.PathLike[str] | Mapping[str, Any], *, name: str | None = None
 ) -> Scenario:
     """A checked scenario from a file path, YAML text, or an already-loaded mapping."""
+    from vcl_fake.scenario.checks import parse
     from vcl_fake.scenario.loader import Document, Problem, ScenarioError, load
-    from vcl_fake.scenario.model import parse
 
     if isinstance(source, Mapping):
         return parse(Document(name or "<scenario>", dict(source)))

@@ -4,23 +4,19 @@ The dispatcher (and the upload data plane) call :meth:`Engine.before` for every 
 under the backend lock, once the caller is authenticated. Every rule counts the calls its
 ``match`` matches (``nth`` refers to that count, whatever other rules did); of the rules whose
 ``when`` selects the call, the first in the file fires, alone.
-Answering actions (error, http, fault) raise; shaping actions (clock, preview, transfer,
-session and login changes) act and let the model answer.
+What a rule does is its action's declared effect (:mod:`vcl_fake.scenario.actions`):
+answering actions raise, shaping actions act and let the model answer.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
-import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from vcl_fake import messages as M
-from vcl_fake.errors import VapiError, message
-from vcl_fake.protocols.http import Response, Scripted
+from vcl_fake.scenario.actions import ACTIONS
+from vcl_fake.scenario.data import Rule, Scenario
 from vcl_fake.scenario.event import Event
-from vcl_fake.scenario.model import Rule, Scenario, rate, seconds, size
 
 if TYPE_CHECKING:
     from vcl_fake.backend import Backend, UpdateSession
@@ -111,50 +107,7 @@ class Engine:
 
     # --- actions --------------------------------------------------------------------------------
     def _act(self, rule: Rule, event: Event) -> None:
-        arg, target = rule.argument, self.target
-        if rule.action == "error":
-            args = [str(a) for a in arg.get("args", [])]
-            msg_id, template = M.SCRIPTED_ERROR
-            text = template.format(arg["type"], rule.name)
-            if "message" in arg:
-                try:
-                    text = arg["message"].format(*args)
-                except (IndexError, KeyError, ValueError):
-                    text = arg["message"]
-            body = {
-                "id": arg.get("id") or msg_id.format(arg["type"].lower()),
-                "default_message": text,
-                "args": args,
-            }
-            raise VapiError(arg["type"], body)
-        if rule.action == "http":
-            raise Scripted(response=_http(arg))
-        if rule.action == "fault":
-            if arg == "truncated_body":  # the model acts; the client gets a broken answer
-                event.truncate = True
-                return
-            raise Scripted(fault=arg)
-        if rule.action in ("delay", "advance_clock"):
-            target.clock.advance(seconds(arg))
-        elif rule.action == "expire_login":
-            target.expire_logins()
-        else:
-            session = self.session_of(event)
-            if session is None:
-                return  # the model will answer NOT_FOUND
-            if rule.action == "expire_session":
-                target.expire_session(session)
-            elif rule.action == "fail_session":
-                if session.state == "ACTIVE":
-                    target.end_session(
-                        session, "ERROR", message(M.SCRIPTED_FAILURE, arg["message"])
-                    )
-            elif rule.action == "preview":
-                session.preview_override = dict(arg)
-            elif rule.action == "transfer":
-                name = self.file_of(event)
-                if name is not None:
-                    session.transfer_overrides[name] = _transfer(arg)
+        ACTIONS[rule.action].effect(self, rule, event)
 
     # --- expectations -----------------------------------------------------------------------------
     def check(self, calls: list[Call]) -> list[str]:
@@ -207,26 +160,3 @@ class Engine:
             if any(c.input["create_spec"]["library_item_id"] == item_id for c in created)
             else "NONE"
         )
-
-
-def _http(arg: Mapping[str, Any]) -> Response:
-    headers = dict(arg.get("headers", {}))
-    body = arg.get("body", b"")
-    if isinstance(body, (dict, list)):
-        headers.setdefault("Content-Type", "application/json")
-        data = json.dumps(body).encode()
-    else:
-        data = str(body).encode() if body else b""
-    return Response(arg["status"], headers, data)
-
-
-def _transfer(arg: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "rate" in arg:
-        out["rate"] = rate(arg["rate"])
-    if "fail_after" in arg:
-        out["fail_after"] = size(arg["fail_after"])
-    for key in ("message", "stall", "corrupt"):
-        if key in arg:
-            out[key] = arg[key]
-    return out

@@ -9,7 +9,7 @@ from vcl_fake.backend import ItemFile, Source, make_source
 from vcl_fake.clock import Clock, ManualClock
 from vcl_fake.contract.enums import DEFAULT_ALGORITHM
 from vcl_fake.errors import message
-from vcl_fake.scenario.model import Scenario, rate, read_pem, seconds, size
+from vcl_fake.scenario.data import Scenario, rate, read_pem, resolve, seconds, size
 
 if TYPE_CHECKING:
     from vcl_fake.backend import Backend
@@ -79,13 +79,11 @@ def _file(spec: dict[str, Any]) -> ItemFile:
 
 
 def _source(spec: dict[str, Any], scenario: Scenario) -> Source:
-    from vcl_fake.scenario.model import _resolve
-
     data: Any = None
     if "data" in spec:
         data = spec["data"].encode()
     elif "file" in spec:
-        data = _resolve(spec["file"], scenario.base_dir)
+        data = resolve(spec["file"], scenario.base_dir)
     return make_source(
         spec["uri"],
         data,

@@ -1,129 +1,24 @@
-"""Scenario files as typed objects: checked against the schema, then for meaning.
+"""The checks that turn a scenario document into a :class:`~vcl_fake.scenario.data.Scenario`.
 
-:func:`parse` turns a :class:`~vcl_fake.scenario.loader.Document` into a :class:`Scenario`,
-or raises ScenarioError listing **every** problem with its position: schema violations
-(with a did-you-mean for misspelt keys, operations and enum values), then semantics (rule
-names, dangling ``after``, unreachable rules, actions that do not fit their operations,
-certificates that do not parse).
+:func:`parse` raises ScenarioError listing **every** problem with its position: schema
+violations (with a did-you-mean for misspelt keys, operations and enum values), then
+semantics (rule names, dangling ``after``, unreachable rules, actions that do not fit their
+operations, certificates that do not parse).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vcl_fake.contract.operations import NAMES, UPLOAD
+from vcl_fake.contract.operations import NAMES
 from vcl_fake.contract.types import parse_datetime
+from vcl_fake.scenario.actions import ACTIONS, FILE_OPERATIONS
+from vcl_fake.scenario.data import Match, Rule, Scenario, When, read_pem, resolve, seconds
 from vcl_fake.scenario.loader import Document, Problem, ScenarioError
 from vcl_fake.scenario.loader import Path as DocPath
-from vcl_fake.scenario.schema import ACTIONS, SCHEMA
-
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_SIZES = {
-    "B": 1,
-    "KB": 1000,
-    "MB": 1000**2,
-    "GB": 1000**3,
-    "KiB": 1024,
-    "MiB": 1024**2,
-    "GiB": 1024**3,
-}
-_NUMBER_UNIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)(/s)?\s*$")
-
-#: Operations whose input names a session (so session actions apply).
-SESSION_OPERATIONS = frozenset(
-    n
-    for n in NAMES
-    if (
-        n.startswith("update_session.")
-        and n not in ("update_session.create", "update_session.list")
-    )
-    or n.startswith("file.")
-    or n == UPLOAD
-)
-FILE_OPERATIONS = frozenset(n for n in NAMES if n.startswith("file.") and n != "file.list") | {
-    UPLOAD
-}
-TRANSFER_OPERATIONS = frozenset({"file.add", UPLOAD})
-
-
-def seconds(text: str) -> float:
-    number, unit, _ = _NUMBER_UNIT.match(text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
-
-
-def size(value: int | str) -> int:
-    if isinstance(value, int):
-        return value
-    number, unit, _ = _NUMBER_UNIT.match(value).groups()  # type: ignore[union-attr]
-    return int(float(number) * _SIZES[unit])
-
-
-def rate(value: float | str) -> float:
-    if isinstance(value, (int, float)):
-        return float(value)
-    number, unit, _ = _NUMBER_UNIT.match(value).groups()  # type: ignore[union-attr]
-    return float(number) * _SIZES[unit]
-
-
-@dataclass(frozen=True)
-class Match:
-    operations: frozenset[str]
-    file: str | None = None
-    item: str | None = None
-    protocol: str | None = None
-
-    def covers(self, other: Match) -> bool:
-        """Does every call ``other`` matches also match this?"""
-        return (
-            self.operations >= other.operations
-            and self.file in (None, other.file)
-            and self.item in (None, other.item)
-            and self.protocol in (None, other.protocol)
-        )
-
-
-@dataclass(frozen=True)
-class When:
-    nth: int | None = None
-    times: int | None = None
-    after: str | None = None
-    at: _dt.datetime | None = None
-    after_time: float | None = None
-
-    @property
-    def always(self) -> bool:
-        return self == When()
-
-
-@dataclass(frozen=True)
-class Rule:
-    index: int
-    name: str
-    match: Match
-    when: When
-    action: str
-    argument: Any
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str = ""
-    source: str = "<scenario>"
-    base_dir: Path | None = None
-    clock_start: _dt.datetime | None = None
-    clock_mode: str | None = None
-    seed: int | None = None
-    setup: dict[str, Any] = field(default_factory=dict)
-    rules: tuple[Rule, ...] = ()
-    expect: dict[str, Any] = field(default_factory=dict)
-    demo: dict[str, Any] = field(default_factory=dict)
+from vcl_fake.scenario.schema import SCHEMA
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -316,12 +211,7 @@ def _fit(doc: Document, rule: Rule, where: DocPath) -> list[Problem]:
                 f"match.file needs file operations or upload; {odd} carry no file name",
             )
         )
-    needs = {
-        "preview": SESSION_OPERATIONS,
-        "expire_session": SESSION_OPERATIONS,
-        "fail_session": SESSION_OPERATIONS,
-        "transfer": TRANSFER_OPERATIONS,
-    }.get(rule.action)
+    needs = ACTIONS[rule.action].applies_to
     if needs is not None and not ops <= needs:
         odd = ", ".join(sorted(ops - needs))
         problems.append(
@@ -368,7 +258,7 @@ def _setup_problems(doc: Document, setup: dict[str, Any], base_dir: Path | None)
             problems.append(
                 doc.at(("setup", "sources", n), "a source needs exactly one of data, size, file")
             )
-        if "file" in source and not _resolve(source["file"], base_dir).is_file():
+        if "file" in source and not resolve(source["file"], base_dir).is_file():
             problems.append(
                 doc.at(("setup", "sources", n, "file"), f"no such file: {source['file']}")
             )
@@ -379,18 +269,6 @@ def _setup_problems(doc: Document, setup: dict[str, Any], base_dir: Path | None)
     for n, pem in enumerate(setup.get("trusted_roots", [])):
         problems += _pem_problem(doc, ("setup", "trusted_roots", n), pem, base_dir)
     return problems
-
-
-def _resolve(path: str, base_dir: Path | None) -> Path:
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() or base_dir is None else base_dir / candidate
-
-
-def read_pem(value: str, base_dir: Path | None) -> str:
-    """PEM text given inline, or read from a file relative to the scenario."""
-    if "-----BEGIN" in value:
-        return value
-    return _resolve(value, base_dir).read_text()
 
 
 def _pem_problem(doc: Document, where: DocPath, value: str, base_dir: Path | None) -> list[Problem]:
