@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vcl_fake.clock import Clock, ManualClock, SystemClock
-    from vcl_fake.dispatcher import Call
     from vcl_fake.errors import VapiError
     from vcl_fake.fake import FakeVCenter
+    from vcl_fake.journal import Call
     from vcl_fake.scenario import ScenarioError
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _WHERE = {
-    "Call": "vcl_fake.dispatcher",
+    "Call": "vcl_fake.journal",
     "Clock": "vcl_fake.clock",
     "FakeVCenter": "vcl_fake.fake",
     "ManualClock": "vcl_fake.clock",

@@ -234,7 +234,6 @@ TRANSFER_INTERRUPTED = (
     CLS + "transfer_interrupted",
     "Transfer of {0} from {1} failed after {2} bytes: {3}",
 )
-PROBE_HTTP_ERROR = (CLS + "http_request_error", "HTTP request error: {0}")
 URI_SCHEME_UNSUPPORTED = (
     CLS + "file_probe_unsupported_uri_scheme",
     "The specified URI {0} is not supported.",

@@ -13,7 +13,7 @@ def markdown() -> str:
         "Generated from the operation table by `vcl-fake contract coverage`; do not edit.",
         "Every operation is served on all three protocols: `/api` REST, legacy `/rest`, and vAPI",
         "JSON-RPC (`POST /api`, service and operation ids as below). The PUSH data plane",
-        "(`PUT`/`POST https://{host}/cls/data/{token}/{name}`) is the scenario operation `upload`.",
+        "(`PUT`/`POST {origin}/cls/data/{token}/{name}`) is the scenario operation `upload`.",
         "",
         f"The {len(NOT_MODELLED)} other operations of the official bindings are routed too: they",
         "answer `OPERATION_NOT_FOUND` with message id `vcl_fake.operation.not_modelled` (after",

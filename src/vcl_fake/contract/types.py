@@ -319,7 +319,6 @@ class Struct(VType):
         self.fields: dict[str, VType] = {}
         self.unions: tuple[tuple[str, dict[str, tuple[tuple[str, bool], ...]]], ...] = ()
         self.usage: dict[str, dict[str, str]] = {}
-        self.is_error = False
 
     def describe(self) -> str:
         return "structure " + self.name
@@ -437,7 +436,6 @@ def struct(name: str) -> Struct:
         found.fields = {f: build(t) for f, t in spec["fields"]}
         found.unions = spec.get("unions", ())
         found.usage = {f: dict(r) for f, r in spec.get("usage", {}).items()}
-        found.is_error = spec.get("error", False)
     return found
 
 
