@@ -8,10 +8,8 @@ when told. Both support ``advance(seconds)``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import threading
-from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 UTC = _dt.timezone.utc
@@ -95,7 +93,8 @@ class ManualClock:
 
 
 class RequestClock:
-    """A clock that stands still for the length of one request: inside :meth:`pinned`,
+    """A clock that stands still for the length of one request: between :meth:`pin` and
+    :meth:`unpin`,
     ``now()`` answers the moment the request began (plus whatever ``advance`` added during
     it), so every step of a call sees one "now". Pins are per thread; outside a pin it is
     the wrapped clock."""
@@ -114,17 +113,15 @@ class RequestClock:
         if pinned is not None:
             self._pin.now = pinned + _seconds(seconds)
 
-    @contextlib.contextmanager
-    def pinned(self) -> Iterator[_dt.datetime]:
-        """Hold "now" still while the block runs (re-entrant: an outer pin wins)."""
+    def pin(self) -> bool:
+        """Hold "now" still from here (False if this thread already holds a pin)."""
         if getattr(self._pin, "now", None) is not None:
-            yield self._pin.now
-            return
+            return False
         self._pin.now = self.wrapped.now()
-        try:
-            yield self._pin.now
-        finally:
-            self._pin.now = None
+        return True
+
+    def unpin(self) -> None:
+        self._pin.now = None
 
     def __repr__(self) -> str:
         return f"RequestClock({self.wrapped!r})"

@@ -104,10 +104,12 @@ class Dispatcher:
     def _chain(self, inv: Invocation) -> Any:
         op, service = inv.operation, self._service
         event = Event(inv.protocol, op.alias, inv.raw)
-        shown = self._shown(inv, redact_untyped(inv.raw))  # until decoded: then by type
+        seen: Mapping[str, Any] = inv.raw  # the input as far as it was decoded
+        decoded = False  # until decoded, redacted by field names; then by type
         ends = inv.stage != "begin"  # a begin stage is journaled only if the call ends there
 
         def note(outcome: str, result: Any = None, error: VapiError | None = None) -> None:
+            shown = self._shown(inv, op.redact(seen) if decoded else redact_untyped(seen))
             now = service.now()
             self._journal.record(
                 Call(inv.protocol, op.alias, shown, outcome, result, error, now, event.rule)
@@ -119,8 +121,8 @@ class Dispatcher:
                 self.engine.before(event)
             if inv.bad_input is not None:
                 raise inv.bad_input
-            inputs = op.decode_input(inv.raw, inv.text)
-            shown = self._shown(inv, op.redact(inputs))
+            inputs = seen = op.decode_input(inv.raw, inv.text)
+            decoded = True
             handler = op.handler_name + (f"_{inv.stage}" if inv.stage else "")
             result = service.call(
                 handler, inputs, principal=principal, origin=inv.origin, carry=inv.carry
@@ -147,9 +149,12 @@ class Dispatcher:
     @staticmethod
     def _shown(inv: Invocation, values: Mapping[str, Any]) -> Mapping[str, Any]:
         """What the journal records of the input: never a password or a capability token."""
-        if inv.operation.auth == "password":
+        op = inv.operation
+        if op.auth == "password":
             return {"user": inv.credentials.user}
-        return {k: v for k, v in values.items() if k not in inv.operation.hidden}
+        if not op.hidden:
+            return values
+        return {k: v for k, v in values.items() if k not in op.hidden}
 
 
 __all__ = ["Call", "Credentials", "Dispatcher", "Invocation", "Service"]

@@ -11,12 +11,11 @@ below; nothing outside ``backend/`` touches the services themselves.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -47,6 +46,25 @@ def _handler_table() -> dict[str, tuple[int, bool]]:
         else:
             raise LookupError(f"no backend handler for {name}")
     return table
+
+
+class _Locked:
+    """The backend's lock, with the request clock pinned while it is held."""
+
+    __slots__ = ("clock", "lock", "pinned")
+
+    def __init__(self, lock: threading.RLock, clock: RequestClock) -> None:
+        self.lock, self.clock, self.pinned = lock, clock, False
+
+    def __enter__(self) -> _dt.datetime:
+        self.lock.acquire()
+        self.pinned = self.clock.pin()
+        return self.clock.now()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pinned:
+            self.clock.unpin()
+        self.lock.release()
 
 
 @dataclass(frozen=True)
@@ -86,11 +104,9 @@ class Backend:
         }
 
     # --- what the dispatcher uses ------------------------------------------------------------
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[_dt.datetime]:
+    def locked(self) -> _Locked:
         """Hold the lock with the clock pinned: one "now" for the whole request."""
-        with self._lock, self.clock.pinned() as now:
-            yield now
+        return _Locked(self._lock, self.clock)
 
     def now(self) -> _dt.datetime:
         return self.clock.now()

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 Body = bytes | Iterable[bytes] | None
 #: The largest API request body read (uploads stream and have no limit).
@@ -75,25 +75,15 @@ class Request:
     body: Body = None
     path: str = field(init=False)
     query: dict[str, str] = field(init=False)
+    #: ``scheme://host:port`` the client addressed (URLs handed back point there).
+    origin: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
         parts = urlsplit(self.url)
         self.path = parts.path or "/"
         self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
-
-    @property
-    def origin(self) -> str:
-        """``scheme://host:port`` the client addressed (URLs handed back point there)."""
-        parts = urlsplit(self.url)
-        scheme = parts.scheme or "https"
-        host = parts.hostname or ""
-        shown = f"[{host}]" if ":" in host else host
-        try:
-            port = parts.port
-        except ValueError:
-            port = None
-        return f"{scheme}://{shown}:{port or (443 if scheme == 'https' else 80)}"
+        self.origin = _origin(parts)
 
     def chunks(self) -> Iterator[bytes]:
         """The body as a stream of byte chunks, never joined."""
@@ -143,3 +133,14 @@ def _guarded(body: Iterable[bytes | str]) -> Iterator[bytes]:
         except Exception as exc:
             raise BodyError(exc) from exc
         yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+
+
+def _origin(parts: SplitResult) -> str:
+    scheme = parts.scheme or "https"
+    host = parts.hostname or ""
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{scheme}://{shown}:{port or (443 if scheme == 'https' else 80)}"
