@@ -85,3 +85,53 @@ def test_each_test_gets_its_own_fake_and_runs_under_xdist(pytester: pytest.Pytes
         """
     )
     pytester.runpytest("-n", "2", "-p", "xdist").assert_outcomes(passed=8)
+
+
+def test_served_vcenter_serves_the_test_fake_to_socket_clients(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import base64, hashlib, http.client, json, socket, ssl
+        import pytest
+        from vcl_fake.server import FakeServer
+
+        SEEN = []
+
+        @pytest.mark.fake_vcenter(users={"ops": "s3cret"})
+        def test_it(fake_vcenter, served_vcenter):
+            assert isinstance(served_vcenter, FakeServer)
+            assert served_vcenter.fake is fake_vcenter is fake_vcenter.server.fake
+            assert served_vcenter.host == "127.0.0.1"
+            assert served_vcenter.url == f"https://127.0.0.1:{served_vcenter.port}"
+            pem = served_vcenter.ca_file.read_text()
+            assert pem.startswith("-----BEGIN CERTIFICATE-----")
+            library = fake_vcenter.create_library("templates")
+
+            # http.client, as pyVmomi uses it: verified with the CA file, no requests involved
+            context = ssl.create_default_context(cafile=str(served_vcenter.ca_file))
+            conn = http.client.HTTPSConnection(
+                served_vcenter.host, served_vcenter.port, context=context, timeout=10)
+            auth = base64.b64encode(b"ops:s3cret").decode()
+            conn.request("POST", "/api/session", headers={"Authorization": f"Basic {auth}"})
+            answer = conn.getresponse()
+            assert answer.status == 201
+            token = json.loads(answer.read())
+            conn.request("GET", "/api/content/library",
+                         headers={"vmware-api-session-id": token})
+            answer = conn.getresponse()
+            assert (answer.status, json.loads(answer.read())) == (200, [library])
+            digest = hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest().upper()
+            assert served_vcenter.thumbprint == ":".join(
+                digest[i:i + 2] for i in range(0, len(digest), 2))
+            conn.close()
+            assert [c.operation for c in fake_vcenter.calls] == ["session.login", "library.list"]
+            SEEN.append((served_vcenter.host, served_vcenter.port))
+
+        def test_stopped_after_the_test():
+            with socket.socket() as s:
+                assert s.connect_ex(SEEN[0]) != 0   # nothing listens there any more
+        """
+    )
+    # a subprocess: cryptography (the served certificate) cannot be imported twice in one
+    # process, and an in-process run drops the modules it imported first
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)

@@ -1,4 +1,4 @@
-"""pytest plugin: the ``fake_vcenter`` fixture and marker.
+"""pytest plugin: the ``fake_vcenter`` fixture and marker, and ``served_vcenter``.
 
 Registered through the ``pytest11`` entry point, so installing vcl_fake is enough::
 
@@ -6,7 +6,11 @@ Registered through the ``pytest11`` entry point, so installing vcl_fake is enoug
     def test_upload(fake_vcenter):
         ...
 
+    def test_with_a_socket(fake_vcenter, served_vcenter):   # pyVmomi, urllib, govc, curl
+        SmartConnect(host=served_vcenter.host, port=served_vcenter.port, ...)
+
 Each test gets its own FakeVCenter (nothing is shared, so pytest-xdist workers are safe).
+``served_vcenter`` serves that same fake on a free loopback port until the test ends.
 With ``scenario="file.yaml"`` (relative to the test file) the scenario is loaded, and its
 ``expect`` block is checked when the test body ends: unmet expectations fail the test.
 """
@@ -24,6 +28,7 @@ from vcl_fake.clock import Clock, ManualClock, SystemClock
 
 if TYPE_CHECKING:
     from vcl_fake.fake import FakeVCenter
+    from vcl_fake.server import FakeServer
 
 MARKER = "fake_vcenter"
 FAKE = pytest.StashKey["FakeVCenter"]()
@@ -105,6 +110,15 @@ def fake_vcenter(request: pytest.FixtureRequest) -> Iterator[FakeVCenter]:
     with options.build(Path(str(request.node.path))) as vc:
         request.node.stash[FAKE] = vc
         yield vc
+
+
+@pytest.fixture
+def served_vcenter(fake_vcenter: FakeVCenter) -> Iterator[FakeServer]:
+    """The test's ``fake_vcenter`` over HTTPS on a free loopback port, for clients that do not
+    use ``requests``: ``url``, ``host``, ``port``, ``ca_file`` (verifies it), ``thumbprint``
+    (SHA-256) and ``fake``. Upload URLs point at it; it stops when the test ends."""
+    with fake_vcenter.serve():
+        yield fake_vcenter.server
 
 
 @pytest.hookimpl(wrapper=True)

@@ -227,11 +227,20 @@ class FakeServer:
             self.certificate_pem = Path(cert).read_text()
             if self.ca_file is None:
                 self.ca_file = Path(cert)  # a given certificate is its own trust anchor
-        host, real_port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
-        shown = f"[{host}]" if ":" in host else host
-        self.url = f"{'https' if tls else 'http'}://{shown}:{real_port}"
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"{'https' if tls else 'http'}://{shown}:{self.port}"
         self.httpd.base_url = self.url
         self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        """The served address (``127.0.0.1`` by default), as a client's ``host=`` takes it."""
+        return str(self.httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        """The served port (the free one picked when ``port=0``)."""
+        return int(self.httpd.server_address[1])
 
     @property
     def thumbprint(self) -> str:
