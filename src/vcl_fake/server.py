@@ -37,6 +37,7 @@ CHUNK = 1 << 20
 SLOW_CLIENT_TIMEOUT = 30.0
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+STOP_POLL = 0.05  # how often a served fake checks for stop(): a test's teardown waits this long
 
 
 class _Body:
@@ -251,7 +252,10 @@ class FakeServer:
 
     def start(self) -> FakeServer:
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name="vcl-fake-server", daemon=True
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": STOP_POLL},
+            name="vcl-fake-server",
+            daemon=True,
         )
         self._thread.start()
         return self

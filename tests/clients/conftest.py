@@ -1,0 +1,75 @@
+"""Real clients against the served fake: one way to find them, one in-process vAPI reader.
+
+Every module here starts with ``client(...)``: when the client is missing, the module is
+skipped with the reason, or fails when ``VCL_FAKE_REQUIRE_CLIENTS=1`` (CI sets it, so a
+client CI lost shows as a failure, never as a quiet skip). The check runs at collection, so
+an ``xfail`` marker cannot swallow it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+GOVC_VERSION = "0.24.2"  # the govc these tests were written against (tools/build-govc.sh)
+
+
+def client(name: str) -> Any:
+    """The client ``name``: ``"govc"`` (an executable: ``$GOVC``, else ``govc`` on PATH, at
+    version 0.24.2) or an importable module (``"pyVmomi"``, ``"com.vmware.content_client"``).
+    Returns the executable's path or the module; skips the calling module when it is
+    missing, or fails it under ``VCL_FAKE_REQUIRE_CLIENTS=1``."""
+    found, reason = _govc() if name == "govc" else _module(name)
+    if found is None:
+        if os.environ.get("VCL_FAKE_REQUIRE_CLIENTS") == "1":
+            pytest.fail(f"VCL_FAKE_REQUIRE_CLIENTS=1 but {reason}", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+    return found
+
+
+def _govc() -> tuple[str | None, str]:
+    path = os.environ.get("GOVC") or shutil.which("govc")
+    if not path or not os.access(path, os.X_OK):
+        where = f"GOVC={path} is not an executable" if path else "govc is not on PATH"
+        return None, f"{where} (build it with tools/build-govc.sh, or set GOVC)"
+    try:
+        version = subprocess.run(
+            [path, "version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return None, f"{path} does not run: {error}"
+    if version != f"govc {GOVC_VERSION}":
+        return None, f"{path} is {version or 'not govc'!r}; these tests need govc {GOVC_VERSION}"
+    return path, ""
+
+
+def _module(name: str) -> tuple[Any, str]:
+    try:
+        return importlib.import_module(name), ""
+    except ImportError as error:
+        return None, f"{name} cannot be imported ({error}); it comes with the test/sdk extras"
+
+
+class Vapi:
+    """The fake's own vAPI, in-process (``/api``): what the inventory looks like to a vAPI
+    client, to compare with what the client under test saw."""
+
+    def __init__(self, vc: Any) -> None:
+        from conftest import Api
+
+        self.api = Api(vc)
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.api.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def vapi(fake_vcenter: Any) -> Vapi:
+    return Vapi(fake_vcenter)

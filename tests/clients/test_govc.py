@@ -1,0 +1,399 @@
+"""govc 0.24.2 against the served fake: every content-library step a govc user takes.
+
+Each test runs the real binary (``$GOVC``, else ``govc`` on PATH) with a timeout, then checks
+govc's output and the fake's state through its public API. Steps that need a service the fake
+does not serve yet are ``xfail(strict=True)`` naming what they need: the marker must go the
+moment that service lands.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD, SESSIONS, USER, Api
+
+from clients.conftest import client
+from vcl_fake import VapiError
+from vcl_fake.packages import ova, ovf_package
+
+GOVC = client("govc")
+TIMEOUT = 60  # seconds per govc command; a hang fails the test instead of the suite
+
+NEEDS_SOAP = "needs vim25 SOAP at /sdk (govc logs in there before {})"
+NEEDS_FIND = "needs content.Library find (govc looks a library path up by name)"
+NEEDS_ITEM_FIND = "needs content.Library find and content.library.Item find (govc path lookup)"
+NEEDS_DATASTORES = "needs vim25 SOAP at /sdk and vcenter.Datastore list (the inventory)"
+NEEDS_IMPORT = (
+    "needs vim25 SOAP at /sdk (govc builds its vim25 client first) and content.Library find"
+)
+
+DISK = bytes(range(256)) * 64  # 16 KiB, not all one byte
+
+
+@dataclass
+class Govc:
+    """govc with the served fake's URL, credentials and CA in a private environment."""
+
+    env: dict[str, str]
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [GOVC, *args], env=self.env, capture_output=True, text=True, timeout=TIMEOUT
+        )
+        if ok:
+            assert done.returncode == 0, f"govc {' '.join(args)}: {done.stderr}"
+        return done
+
+
+@pytest.fixture
+def govc(served_vcenter, tmp_path) -> Govc:
+    home = tmp_path / "home"
+    home.mkdir()
+    return Govc(
+        {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(home),  # govc's session cache stays in the test
+            "GOVC_URL": served_vcenter.url,
+            "GOVC_USERNAME": USER,
+            "GOVC_PASSWORD": PASSWORD,
+            "GOVC_TLS_CA_CERTS": str(served_vcenter.ca_file),
+            "GOVC_PERSIST_SESSION": "false",  # each command logs in and out on its own
+        }
+    )
+
+
+@pytest.fixture
+def library(fake_vcenter) -> str:
+    return fake_vcenter.create_library("templates")
+
+
+def ops(vc, since: int = 0) -> list[str]:
+    return [c.operation for c in vc.calls[since:]]
+
+
+def only_item(vc, library_id: str) -> dict:
+    (item_id,) = vc.get_library(library_id)["items"]
+    return vc.get_item(item_id)
+
+
+def files_of(item: dict) -> dict[str, int]:
+    return {f["name"]: f["size"] for f in item["files"]}
+
+
+# --- about and library.create -------------------------------------------------------------------
+@pytest.mark.xfail(reason=NEEDS_SOAP.format("anything"), strict=True)
+def test_about_shows_a_vcenter(fake_vcenter, govc):
+    about = json.loads(govc("about", "-json").stdout)["About"]
+    assert about["ApiType"] == "VirtualCenter"
+    assert about["ProductLineId"] == "vpx"
+    major, minor = (int(n) for n in about["ApiVersion"].split(".")[:2])
+    assert (major, minor) >= (5, 5)  # govc refuses anything older
+    text = govc("about").stdout
+    for label, field in [
+        ("Name", "Name"),
+        ("Vendor", "Vendor"),
+        ("Version", "Version"),
+        ("Build", "Build"),
+        ("API type", "ApiType"),
+        ("API version", "ApiVersion"),
+        ("UUID", "InstanceUuid"),
+    ]:
+        assert f"{label}:".ljust(14) + about[field] in text.splitlines()
+    assert ops(fake_vcenter)[:3] == [
+        "vim.ServiceInstance.RetrieveServiceContent",
+        "vim.SessionManager.Login",
+        "vim.SessionManager.Logout",
+    ]
+
+
+@pytest.mark.xfail(reason=NEEDS_SOAP.format("anything"), strict=True)
+def test_about_with_a_wrong_password_is_a_login_failure(fake_vcenter, govc):
+    govc.env["GOVC_PASSWORD"] = "wrong"
+    done = govc("about", ok=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{GOVC}: ServerFaultCode: ")
+    assert done.stdout == ""
+
+
+@pytest.mark.xfail(reason=NEEDS_DATASTORES, strict=True)
+def test_library_create_uses_the_only_datastore(fake_vcenter, govc, vapi):
+    (datastore,) = vapi.get("/api/vcenter/datastore")
+    library_id = govc("library.create", "templates").stdout.strip()
+    library = fake_vcenter.get_library(library_id)
+    assert (library["name"], library["type"], library["items"]) == ("templates", "LOCAL", [])
+    assert [(b["type"], b["datastore_id"]) for b in library["storage_backings"]] == [
+        ("DATASTORE", datastore["datastore"])
+    ]
+
+
+@pytest.mark.xfail(reason=NEEDS_DATASTORES, strict=True)
+def test_library_create_on_a_named_datastore(fake_vcenter, govc, vapi):
+    (datastore,) = vapi.get("/api/vcenter/datastore")
+    done = govc("library.create", "-ds", datastore["name"], "-d", "ISO images", "isos")
+    library = fake_vcenter.get_library(done.stdout.strip())
+    assert (library["name"], library["description"]) == ("isos", "ISO images")
+    assert [(b["type"], b["datastore_id"]) for b in library["storage_backings"]] == [
+        ("DATASTORE", datastore["datastore"])
+    ]
+
+    before = len(fake_vcenter.calls)
+    missing = govc("library.create", "-ds", "no-such-datastore", "other", ok=False)
+    assert missing.returncode == 1
+    assert missing.stderr == f"{GOVC}: datastore 'no-such-datastore' not found\n"
+    assert "local_library.create" not in ops(fake_vcenter, before)
+
+
+# --- library.import -------------------------------------------------------------------------
+@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
+def test_import_an_ova(fake_vcenter, govc, library, tmp_path):
+    package = ovf_package("photon", {"photon-disk1.vmdk": DISK})
+    (tmp_path / "photon.ova").write_bytes(ova(package))
+    govc("library.import", "templates", str(tmp_path / "photon.ova"))
+    item = only_item(fake_vcenter, library)
+    assert (item["name"], item["type"]) == ("photon", "ovf")
+    # govc reads the manifest for checksums and uploads the descriptor and its references
+    assert files_of(item) == {"photon.ovf": len(package["photon.ovf"]), "photon-disk1.vmdk": 16384}
+    for name in files_of(item):
+        assert fake_vcenter.read_item_file(item["id"], name) == package[name]
+    assert "update_session.complete" in ops(fake_vcenter)
+
+
+@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
+def test_import_an_ovf_directory(fake_vcenter, govc, library, tmp_path):
+    package = ovf_package("photon", {"photon-disk1.vmdk": DISK, "photon-disk2.vmdk": DISK[:512]})
+    folder = tmp_path / "photon"
+    folder.mkdir()
+    for name, data in package.items():
+        (folder / name).write_bytes(data)
+    govc("library.import", "-n", "photon-5", "templates", str(folder / "photon.ovf"))
+    item = only_item(fake_vcenter, library)
+    assert (item["name"], item["type"]) == ("photon-5", "ovf")
+    assert files_of(item) == {
+        "photon.ovf": len(package["photon.ovf"]),
+        "photon-disk1.vmdk": 16384,
+        "photon-disk2.vmdk": 512,
+    }
+    assert fake_vcenter.read_item_file(item["id"], "photon-disk2.vmdk") == DISK[:512]
+
+
+@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
+def test_import_an_iso(fake_vcenter, govc, library, tmp_path):
+    (tmp_path / "tiny.iso").write_bytes(DISK)
+    govc("library.import", "templates", str(tmp_path / "tiny.iso"))
+    item = only_item(fake_vcenter, library)
+    assert (item["name"], item["type"], files_of(item)) == ("tiny", "iso", {"tiny.iso": 16384})
+    assert fake_vcenter.read_item_file(item["id"], "tiny.iso") == DISK
+
+
+@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
+def test_import_a_plain_file(fake_vcenter, govc, library, tmp_path):
+    (tmp_path / "notes.txt").write_bytes(b"release notes\n")
+    govc("library.import", "templates", str(tmp_path / "notes.txt"))
+    item = only_item(fake_vcenter, library)
+    # govc sends no type for a file that is neither an OVF nor an ISO
+    assert (item["name"], item["type"], files_of(item)) == ("notes", None, {"notes.txt": 14})
+    assert fake_vcenter.read_item_file(item["id"], "notes.txt") == b"release notes\n"
+
+
+@pytest.fixture
+def http_source(tmp_path) -> Iterator[tuple[str, Path]]:
+    """A loopback HTTP server over a folder: govc HEADs a -pull source itself for its size."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}", folder
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
+def test_import_pull_from_a_url(fake_vcenter, govc, library, http_source):
+    base, folder = http_source
+    (folder / "tiny.iso").write_bytes(DISK)
+    fake_vcenter.add_source(f"{base}/tiny.iso", DISK)  # what the fake's transfer fetches
+    govc("library.import", "-pull", "templates", f"{base}/tiny.iso")
+    item = only_item(fake_vcenter, library)
+    assert (item["name"], item["type"], files_of(item)) == ("tiny", "iso", {"tiny.iso": 16384})
+    assert fake_vcenter.read_item_file(item["id"], "tiny.iso") == DISK
+    added = next(c for c in fake_vcenter.calls if c.operation == "file.add")
+    assert added.input["file_spec"]["source_type"] == "PULL"
+    assert added.input["file_spec"]["size"] == 16384  # from govc's own HEAD
+
+
+# --- library.ls and library.info --------------------------------------------------------------
+def test_ls_lists_the_libraries(fake_vcenter, govc, library):
+    fake_vcenter.create_library("isos")
+    assert govc("library.ls").stdout.splitlines() == ["/templates", "/isos"]
+    listed = json.loads(govc("library.ls", "-json").stdout)
+    assert [(lib["id"], lib["name"], lib["type"]) for lib in listed] == [
+        (library, "templates", "LOCAL"),
+        (fake_vcenter.get_library(listed[1]["id"])["id"], "isos", "LOCAL"),
+    ]
+
+
+def test_ls_and_info_with_wildcards(fake_vcenter, govc, library):
+    item = fake_vcenter.create_item(library, "photon-5", files=[{"name": "photon.ovf", "size": 10}])
+    fake_vcenter.create_item(library, "tiny", type="iso")
+    assert govc("library.ls", "/*/*").stdout.splitlines() == [
+        "/templates/photon-5",
+        "/templates/tiny",
+    ]
+    assert govc("library.ls", "/templ*/ph*").stdout.splitlines() == ["/templates/photon-5"]
+    (info,) = json.loads(govc("library.info", "-json", "/*/photon-*").stdout)
+    expected = fake_vcenter.get_item(item)
+    for field in ("id", "library_id", "name", "type", "size", "content_version", "cached"):
+        assert info[field] == expected[field], field
+    text = govc("library.info", "/*/photon-*").stdout.splitlines()
+    assert text[:5] == [
+        "Name:           photon-5",
+        f"  ID:           {item}",
+        "  Path:         /templates/photon-5",
+        "  Description:  ",
+        "  Type:         ovf",
+    ]
+    assert "  Size:         10B" in text
+    assert govc("library.info", "/templ*").stdout.splitlines()[:3] == [
+        "Name:               templates",
+        f"  ID:               {library}",
+        "  Path:             /templates",
+    ]
+
+
+@pytest.mark.xfail(reason=NEEDS_ITEM_FIND, strict=True)
+def test_ls_by_path(fake_vcenter, govc, library):
+    item = fake_vcenter.create_item(library, "photon-5", files=[{"name": "photon.ovf", "size": 10}])
+    assert govc("library.ls", "/templates").stdout.splitlines() == ["/templates"]
+    assert govc("library.ls", "/templates/photon-5").stdout.splitlines() == ["/templates/photon-5"]
+    assert govc("library.ls", "/templates/photon-5/*").stdout.splitlines() == [
+        "/templates/photon-5/photon.ovf"
+    ]
+    (listed,) = json.loads(govc("library.ls", "-json", "/templates/photon-5").stdout)
+    assert (listed["id"], listed["library_id"]) == (item, library)
+    assert "library.find" in ops(fake_vcenter) and "item.find" in ops(fake_vcenter)
+
+
+@pytest.mark.xfail(reason=NEEDS_FIND + ", vim25 SOAP and vcenter.Datastore list", strict=True)
+def test_info_of_a_library_by_path(fake_vcenter, govc, library, vapi):
+    (datastore,) = vapi.get("/api/vcenter/datastore")
+    text = govc("library.info", "/templates").stdout.splitlines()
+    assert text[:3] == [
+        "Name:               templates",
+        f"  ID:               {library}",
+        "  Path:             /templates",
+    ]
+    # the backing's datastore, shown by the name govc reads over SOAP
+    assert (
+        fake_vcenter.get_library(library)["storage_backings"][0]["datastore_id"]
+        == (datastore["datastore"])
+    )
+    assert f"    DatastoreID:    {datastore['name']}" in text
+
+
+@pytest.mark.xfail(reason=NEEDS_ITEM_FIND, strict=True)
+def test_info_of_an_item_by_path(fake_vcenter, govc, library):
+    item = fake_vcenter.create_item(
+        library, "photon-5", type="iso", files=[{"name": "photon.iso", "size": 2048}]
+    )
+    (info,) = json.loads(govc("library.info", "-json", "/templates/photon-5").stdout)
+    assert (info["id"], info["name"], info["type"], info["size"]) == (item, "photon-5", "iso", 2048)
+    text = govc("library.info", "/templates/photon-5/photon.iso").stdout.splitlines()
+    assert text[:2] == ["Name:       photon.iso", "  Path:     /templates/photon-5/photon.iso"]
+
+
+def test_a_persisted_session_is_reused(fake_vcenter, govc, library):
+    govc.env["GOVC_PERSIST_SESSION"] = "true"
+    assert govc("library.ls").stdout == "/templates\n"
+    assert govc("library.ls").stdout == "/templates\n"
+    # the second command checks the saved REST session instead of logging in again
+    assert ops(fake_vcenter) == [
+        "session.login",
+        "library.list",
+        "library.get",
+        "session.get",
+        "library.list",
+        "library.get",
+    ]
+
+
+# --- update sessions, library.rm -----------------------------------------------------------------
+@pytest.fixture
+def item(fake_vcenter, library) -> str:
+    return fake_vcenter.create_item(library, "photon-5")
+
+
+@pytest.mark.xfail(
+    reason="needs content.library.item.DownloadSession list (govc lists both kinds)", strict=True
+)
+def test_session_ls(fake_vcenter, govc, item):
+    session_id = Api(fake_vcenter).create_session(item)
+    listed = json.loads(govc("library.session.ls", "-json").stdout)["Sessions"]
+    assert [(s["id"], s["library_item_id"], s["state"]) for s in listed] == [
+        (session_id, "/templates/photon-5", "ACTIVE")
+    ]
+    text = govc("library.session.ls").stdout.splitlines()
+    assert text[0].split() == ["ID", "Item", "Type", "Version", "Progress", "State", "Expires"]
+    assert text[1].split()[:6] == [session_id, "/templates/photon-5", "Update", "1", "0", "ACTIVE"]
+
+
+def test_session_rm_cancels_and_deletes_an_active_session(fake_vcenter, govc, item):
+    api = Api(fake_vcenter)
+    session_id = api.create_session(item)
+    before = len(fake_vcenter.calls)
+    govc("library.session.rm", "-f", session_id)
+    assert ops(fake_vcenter, before) == [
+        "session.login",
+        "update_session.get",
+        "update_session.cancel",
+        "update_session.delete",
+        "session.logout",
+    ]
+    assert api.get(SESSIONS).json() == []
+    assert fake_vcenter.get_item(item)["files"] == []  # nothing committed
+
+
+def test_session_rm_deletes_a_finished_session(fake_vcenter, govc, item):
+    api = Api(fake_vcenter)
+    session_id = api.create_session(item)
+    assert api.action(session_id, "complete").status_code == 204
+    govc("library.session.rm", session_id)
+    assert api.get(SESSIONS).json() == []
+    assert fake_vcenter.get_item(item)["content_version"] == "2"  # the commit stays
+
+
+def test_session_rm_of_an_unknown_session_fails(fake_vcenter, govc, item):
+    done = govc("library.session.rm", "no-such-session", ok=False)
+    assert done.returncode == 1
+    # govc takes an id it cannot get as an update session for a download session
+    assert done.stderr.startswith(f"{GOVC}: DELETE {fake_vcenter.server.url}/rest/")
+    assert "404 Not Found" in done.stderr
+
+
+@pytest.mark.xfail(reason=NEEDS_ITEM_FIND, strict=True)
+def test_rm_an_item_then_the_library(fake_vcenter, govc, library, item):
+    govc("library.rm", "/templates/photon-5")
+    with pytest.raises(VapiError) as gone:
+        fake_vcenter.get_item(item)
+    assert gone.value.error_type == "NOT_FOUND"
+    assert fake_vcenter.get_library(library)["items"] == []
+    govc("library.rm", "/templates")
+    with pytest.raises(VapiError) as gone:
+        fake_vcenter.get_library(library)
+    assert gone.value.error_type == "NOT_FOUND"
+    assert govc("library.ls").stdout == ""
