@@ -9,8 +9,10 @@ an ``xfail`` marker cannot swallow it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import shutil
+import ssl
 import subprocess
 from typing import Any
 
@@ -53,6 +55,25 @@ def _module(name: str) -> tuple[Any, str]:
         return importlib.import_module(name), ""
     except ImportError as error:
         return None, f"{name} cannot be imported ({error}); it comes with the test/sdk extras"
+
+
+def connect(served: Any, *, user: str | None = None, pwd: str | None = None) -> Any:
+    """pyVmomi's ``SmartConnect`` to a served fake, trusting its CA (the default user unless
+    given; with a timeout where the pyVmomi version has one)."""
+    from conftest import PASSWORD, USER
+    from pyVim.connect import SmartConnect
+
+    extra = {}
+    if "httpConnectionTimeout" in inspect.signature(SmartConnect).parameters:
+        extra["httpConnectionTimeout"] = 30
+    return SmartConnect(
+        host=served.host,
+        port=served.port,
+        user=USER if user is None else user,
+        pwd=PASSWORD if pwd is None else pwd,
+        sslContext=ssl.create_default_context(cafile=str(served.ca_file)),
+        **extra,
+    )
 
 
 class Vapi:
