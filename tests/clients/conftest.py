@@ -1,6 +1,6 @@
 """Real clients against the served fake: one way to find them, one in-process vAPI reader.
 
-Every module here starts with ``client(...)``: when the client is missing, the module is
+Every module here starts with ``find_client(...)``: when the client is missing, the module is
 skipped with the reason, or fails when ``VCL_FAKE_REQUIRE_CLIENTS=1`` (CI sets it, so a
 client CI lost shows as a failure, never as a quiet skip). The check runs at collection, so
 an ``xfail`` marker cannot swallow it.
@@ -19,14 +19,23 @@ from typing import Any
 import pytest
 
 GOVC_VERSION = "0.24.2"  # the govc these tests were written against (tools/build-govc.sh)
+EXECUTABLES = {"govc", "curl"}
 
 
-def client(name: str) -> Any:
-    """The client ``name``: ``"govc"`` (an executable: ``$GOVC``, else ``govc`` on PATH, at
-    version 0.24.2) or an importable module (``"pyVmomi"``, ``"com.vmware.content_client"``).
-    Returns the executable's path or the module; skips the calling module when it is
-    missing, or fails it under ``VCL_FAKE_REQUIRE_CLIENTS=1``."""
-    found, reason = _govc() if name == "govc" else _module(name)
+def find_client(name: str) -> Any:
+    """The client ``name``: an executable (``"govc"``: ``$GOVC``, else on PATH, at version
+    0.24.2; ``"curl"``: on PATH) or an importable module (``"pyVmomi"``, ``"httpx"``,
+    ``"com.vmware.content_client"``). Returns the executable's path or the module. When it is
+    missing, skips the calling module (or test), or fails it under
+    ``VCL_FAKE_REQUIRE_CLIENTS=1``. Call it at module level in an ``xfail`` test's module, so
+    the marker cannot swallow that failure."""
+    if name == "govc":
+        found, reason = _govc()
+    elif name in EXECUTABLES:
+        found = shutil.which(name)
+        reason = f"{name} is not on PATH"
+    else:
+        found, reason = _module(name)
     if found is None:
         if os.environ.get("VCL_FAKE_REQUIRE_CLIENTS") == "1":
             pytest.fail(f"VCL_FAKE_REQUIRE_CLIENTS=1 but {reason}", pytrace=False)

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from conftest import PASSWORD, SESSIONS, USER, Api
 
-from clients.conftest import client
+from clients.conftest import find_client
 from vcl_fake import VapiError
 from vcl_fake.packages import ova, ovf_package
 
-GOVC = client("govc")
+GOVC = find_client("govc")
 TIMEOUT = 60  # seconds per govc command; a hang fails the test instead of the suite
 
 NEEDS_SOAP = "needs vim25 SOAP at /sdk (govc logs in there before {})"

@@ -8,9 +8,9 @@ import ssl
 
 from conftest import PASSWORD, SESSIONS, USER
 
-from clients.conftest import client
+from clients.conftest import find_client
 
-httpx = client("httpx")
+httpx = find_client("httpx")
 
 DATA = b"\x00\x01photon" * 10_000
 

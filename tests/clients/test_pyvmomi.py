@@ -16,9 +16,9 @@ import importlib.metadata
 import pytest
 from conftest import USER
 
-from clients.conftest import client, connect
+from clients.conftest import connect, find_client
 
-client("pyVmomi")
+find_client("pyVmomi")
 from pyVim.connect import Disconnect  # noqa: E402
 from pyVmomi import vim, vmodl  # noqa: E402
 

@@ -13,10 +13,10 @@ import uuid
 import pytest
 import requests
 
-from clients.conftest import client, connect
+from clients.conftest import connect, find_client
 
-client("com.vmware.content_client")
-client("pyVmomi")
+find_client("com.vmware.content_client")
+find_client("pyVmomi")
 from com.vmware.content.library.item.updatesession_client import File  # noqa: E402
 from com.vmware.content.library.item_client import File as ItemFile  # noqa: E402
 from com.vmware.content.library.item_client import UpdateSessionModel  # noqa: E402

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import signal
 import socket
 import ssl
@@ -15,6 +14,7 @@ import time
 
 import pytest
 import requests
+from clients.conftest import find_client
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.control import Control
@@ -126,10 +126,9 @@ def test_plain_http_mode():
         )
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl(served):
     vc, client = served
-    curl = ["curl", "-sS", "--cacert", str(vc.server.ca_file)]
+    curl = [find_client("curl"), "-sS", "--cacert", str(vc.server.ca_file)]
     token = json.loads(
         subprocess.run(
             [*curl, "-u", f"{USER}:{PASSWORD}", "-X", "POST", client.url + "/api/session"],
@@ -183,7 +182,7 @@ def test_curl(served):
 
 
 def test_the_official_sdk_over_real_https(served):
-    pytest.importorskip("com.vmware.content_client")
+    find_client("com.vmware.content_client")
     from com.vmware.content.library.item_client import UpdateSessionModel
 
     from vcl_fake.sdk import vsphere_client
