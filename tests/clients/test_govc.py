@@ -199,8 +199,8 @@ def test_import_a_plain_file(fake_vcenter, govc, library, tmp_path):
     (tmp_path / "notes.txt").write_bytes(b"release notes\n")
     govc("library.import", "templates", str(tmp_path / "notes.txt"))
     item = only_item(fake_vcenter, library)
-    # govc sends no type for a file that is neither an OVF nor an ISO
-    assert (item["name"], item["type"], files_of(item)) == ("notes", None, {"notes.txt": 14})
+    # govc creates the item with an empty type for a file that is neither an OVF nor an ISO
+    assert (item["name"], item["type"], files_of(item)) == ("notes", "", {"notes.txt": 14})
     assert fake_vcenter.read_item_file(item["id"], "notes.txt") == b"release notes\n"
 
 
