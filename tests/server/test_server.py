@@ -300,6 +300,24 @@ def test_control_api_seeds_inspects_and_resets(served):
     assert client.get("/_vcl_fake/nothing").status_code == 404
 
 
+@pytest.mark.parametrize("reset", ["python", "control"])
+def test_upload_urls_stay_on_the_socket_after_a_reset(reset):
+    vc = FakeVCenter("served.example.com", clock=ManualClock(), seed=3)
+    with vc.serve() as url:
+        client = Client(url, str(vc.server.ca_file))
+        if reset == "python":
+            vc.reset()
+        else:
+            assert client.post("/_vcl_fake/reset").json() == {"reset": True}
+        item = vc.create_item(vc.create_library("isos"), "win", type="iso")
+        client.login()
+        session_id = client.post(SESSIONS, json={"library_item_id": item}).json()
+        spec = {"name": "a.iso", "source_type": "PUSH", "size": 3}
+        info = client.post(f"{SESSIONS}/{session_id}/file", json=spec).json()
+        assert info["upload_endpoint"]["uri"].startswith(f"{url}/cls/data/")
+        assert client.put(info["upload_endpoint"]["uri"], data=b"abc").status_code == 200
+
+
 def test_control_api_refuses_other_clients(served):
     vc, _ = served
     control = Control(vc)
