@@ -1,4 +1,5 @@
-"""Real clients against the served fake: one way to find them, one in-process vAPI reader.
+"""Real clients against the served fake: one way to find them, pyVmomi's connect, and the
+fake's own vAPI read in-process to compare with what a client saw.
 
 Every module here starts with ``find_client(...)``: when the client is missing, the module is
 skipped with the reason, or fails when ``VCL_FAKE_REQUIRE_CLIENTS=1`` (CI sets it, so a
