@@ -20,18 +20,22 @@ from typing import Any
 import pytest
 
 GOVC_VERSION = "0.24.2"  # the govc these tests were written against (tools/build-govc.sh)
+PYVMOMI7_VERSION = "7.0.3"  # the older pyVmomi, run in an interpreter of its own
 EXECUTABLES = {"govc", "curl"}
 
 
 def find_client(name: str) -> Any:
     """The client ``name``: an executable (``"govc"``: ``$GOVC``, else on PATH, at version
-    0.24.2; ``"curl"``: on PATH) or an importable module (``"pyVmomi"``, ``"httpx"``,
+    0.24.2; ``"curl"``: on PATH; ``"pyvmomi7"``: the Python named by
+    ``VCL_FAKE_PYVMOMI7_PYTHON``, with pyvmomi 7.0.3) or an importable module (``"pyVmomi"``, ``"httpx"``,
     ``"com.vmware.content_client"``). Returns the executable's path or the module. When it is
     missing, skips the calling module (or test), or fails it under
     ``VCL_FAKE_REQUIRE_CLIENTS=1``. Call it at module level in an ``xfail`` test's module, so
     the marker cannot swallow that failure."""
     if name == "govc":
         found, reason = _govc()
+    elif name == "pyvmomi7":
+        found, reason = _pyvmomi7()
     elif name in EXECUTABLES:
         found = shutil.which(name)
         reason = f"{name} is not on PATH"
@@ -58,6 +62,23 @@ def _govc() -> tuple[str | None, str]:
     if version != f"govc {GOVC_VERSION}":
         return None, f"{path} is {version or 'not govc'!r}; these tests need govc {GOVC_VERSION}"
     return path, ""
+
+
+def _pyvmomi7() -> tuple[str | None, str]:
+    python = os.environ.get("VCL_FAKE_PYVMOMI7_PYTHON")
+    if not python:
+        return None, "VCL_FAKE_PYVMOMI7_PYTHON does not name a Python with pyvmomi==7.0.3"
+    probe = "from importlib.metadata import version; print(version('pyvmomi'))"
+    try:
+        done = subprocess.run(
+            [python, "-c", probe], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError as error:
+        return None, f"VCL_FAKE_PYVMOMI7_PYTHON={python} does not run: {error}"
+    if done.stdout.strip() != PYVMOMI7_VERSION:
+        found = done.stdout.strip() or done.stderr.strip().splitlines()[-1:]
+        return None, f"VCL_FAKE_PYVMOMI7_PYTHON={python} has pyvmomi {found}, not 7.0.3"
+    return python, ""
 
 
 def _module(name: str) -> tuple[Any, str]:
@@ -99,6 +120,19 @@ class Vapi:
         response = self.api.get(path, params=params)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def lookup(self) -> list[list[Any]]:
+        """What ``pyvmomi_flow.datastore_lookup`` should find: ``[type, id, {path: value}]``."""
+        rows = [
+            ["Datacenter", d["datacenter"], {"name": d["name"]}]
+            for d in self.get("/api/vcenter/datacenter")
+        ]
+        for d in self.get("/api/vcenter/datastore"):
+            values = {"name": d["name"], "summary.capacity": d["capacity"]}
+            rows.append(
+                ["Datastore", d["datastore"], {**values, "summary.freeSpace": d["free_space"]}]
+            )
+        return sorted(rows)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from conftest import USER
 
 from clients.conftest import connect, find_client
+from clients.pyvmomi_flow import datastore_lookup, found, paged
 
 find_client("pyVmomi")
 from pyVim.connect import Disconnect  # noqa: E402
@@ -128,49 +129,12 @@ def test_fetch_walks_the_inventory(fake_vcenter, si, vapi):
 @pytest.mark.xfail(reason=NEEDS_SOAP_AND_VAPI, strict=True)
 def test_traversal_spec_lookup_pages_with_retrieve_properties_ex(si, vapi):
     content = si.content
-    folders = PC.TraversalSpec(
-        name="folderTraversal",
-        type=vim.Folder,
-        path="childEntity",
-        skip=False,
-        selectSet=[PC.SelectionSpec(name="folderTraversal"), PC.SelectionSpec(name="dcToDs")],
-    )
-    dc_to_ds = PC.TraversalSpec(
-        name="dcToDs",
-        type=vim.Datacenter,
-        path="datastoreFolder",
-        skip=False,
-        selectSet=[PC.SelectionSpec(name="folderTraversal")],
-    )
-    spec = PC.FilterSpec(
-        objectSet=[PC.ObjectSpec(obj=content.rootFolder, skip=True, selectSet=[folders, dc_to_ds])],
-        propSet=[
-            PC.PropertySpec(
-                type=vim.Datastore, pathSet=["name", "summary.capacity", "summary.freeSpace"]
-            ),
-            PC.PropertySpec(type=vim.Datacenter, pathSet=["name"]),
-        ],
-    )
-    collector = content.propertyCollector
-    page = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=1))
-    assert len(page.objects) == 1 and page.token
-    objects = list(page.objects)
-    while page.token:
-        page = collector.ContinueRetrievePropertiesEx(page.token)
-        objects += page.objects
-    found = {(o.obj._wsdlName, o.obj._moId): {p.name: p.val for p in o.propSet} for o in objects}
-    expected = {
-        ("Datacenter", d["datacenter"]): {"name": d["name"]}
-        for d in vapi.get("/api/vcenter/datacenter")
-    }
-    for d in vapi.get("/api/vcenter/datastore"):
-        expected["Datastore", d["datastore"]] = {
-            "name": d["name"],
-            "summary.capacity": d["capacity"],
-            "summary.freeSpace": d["free_space"],
-        }
-    assert found == expected
+    spec = datastore_lookup(content)
+    objects, pages = paged(content.propertyCollector, spec, 1)
+    assert found(objects) == vapi.lookup()
+    assert pages == [1] * len(objects)  # one object per page, the last without a token
 
+    collector = content.propertyCollector
     first = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=1))
     collector.CancelRetrievePropertiesEx(first.token)
     with pytest.raises(vmodl.fault.InvalidArgument):
