@@ -56,3 +56,15 @@ def test_an_executable_missing_from_path(required, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match=r"but curl is not on PATH$"):
         find_client("curl")
+
+
+def test_pyvmomi7_needs_an_interpreter_named(optional, monkeypatch):
+    monkeypatch.delenv("VCL_FAKE_PYVMOMI7_PYTHON", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"^VCL_FAKE_PYVMOMI7_PYTHON does not name"):
+        find_client("pyvmomi7")
+
+
+def test_pyvmomi7_must_be_7_0_3(required, monkeypatch):
+    monkeypatch.setenv("VCL_FAKE_PYVMOMI7_PYTHON", sys.executable)  # the current pyVmomi
+    with pytest.raises(pytest.fail.Exception, match=r"has pyvmomi 9\.[\d.]+, not 7\.0\.3$"):
+        find_client("pyvmomi7")
