@@ -131,7 +131,7 @@ def test_the_sample_pattern(fake_vcenter, served_vcenter):
         upload_iso(sdk, item_id, served_vcenter)
 
     library = fake_vcenter.get_library(library_id)
-    assert library["items"] == [item_id]
+    assert [i["id"] for i in fake_vcenter.items() if i["library_id"] == library_id] == [item_id]
     assert [(b["type"], b["datastore_id"]) for b in library["storage_backings"]] == [
         ("DATASTORE", datastore_id)
     ]
