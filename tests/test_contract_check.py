@@ -147,7 +147,7 @@ def test_violations_are_found():
     found = {name: list(check(e)) for name, e in cases.items()}
     assert found["status"] == ["response: status 200; update_session.create answers 201"]
     assert found["missing"] == [
-        'response: Structure com.vmware.content.library.item.file.info is missing a field "result[0].size".'
+        'response: Structure com.vmware.content.library.item.file.info is missing a field "result[0].size"'
     ]
     assert found["undeclared"][0].startswith(
         "response: ALREADY_EXISTS is not an error update_session.create declares"

@@ -166,7 +166,7 @@ def test_complete_with_a_file_not_received_is_not_allowed(api, vc, item):
         "NOT_ALLOWED_IN_CURRENT_STATE",
         CLS + "update_session_file_not_received",
     )
-    assert body["messages"][0]["args"] == ["disk.vmdk", "WAITING_FOR_TRANSFER"]
+    assert body["messages"][0]["args"] == ["disk.vmdk", "WAITING"]
     assert api.session(session_id)["state"] == "ACTIVE"
     assert vc.get_item(item)["content_version"] == "1"
 
@@ -294,9 +294,12 @@ def test_changes_on_an_ended_session_are_not_allowed_but_reads_are(api, seeded_i
     else:
         response = api.post(files_url(session_id), params={"action": "validate"})
     body = assert_error(
-        response, 400, "NOT_ALLOWED_IN_CURRENT_STATE", CLS + "update_session_invalid_state"
+        response,
+        400,
+        "NOT_ALLOWED_IN_CURRENT_STATE",
+        CLS + "update_session_invalid_state_for_operation",
     )
-    assert body["messages"][0]["args"] == [op, session_id, "CANCELED"]
+    assert body["messages"][0]["args"] == [op, "CANCELED"]
     assert api.get(files_url(session_id)).status_code == 200
     assert api.get(f"{files_url(session_id)}/old.ovf").status_code == 200
 

@@ -82,6 +82,9 @@ def test_create_item_and_read_it(api, library):
         "last_modified_time": "2026-01-01T00:00:00.000Z",
         "cached": False,
         "size": 0,
+        "description": "",
+        "security_compliance": True,
+        "certificate_verification_info": {"status": "NOT_AVAILABLE"},
     }
     assert api.get("/api/content/library/item", params={"library_id": library}).json() == [item_id]
 
@@ -90,7 +93,10 @@ def test_create_item_duplicate_name_is_already_exists(api, library, item):
     response = api.post(
         "/api/content/library/item", json={"library_id": library, "name": "photon-5"}
     )
-    assert_error(response, 400, "ALREADY_EXISTS", CLS + "library_item_name_exists")
+    body = assert_error(
+        response, 400, "ALREADY_EXISTS", CLS + "duplicate_item_name_unsupported_in_library"
+    )
+    assert body["messages"][0]["args"] == ["photon-5", "templates", library]
 
 
 def test_create_item_in_unknown_library_is_not_found(api):
@@ -192,8 +198,9 @@ def test_delete_subscribed_library_through_local_library_is_invalid_element_type
     assert api.get(f"/api/content/library/{lib}").status_code == 200
 
 
-def test_duplicate_library_name_is_invalid_argument(api, library):
+def test_library_names_need_not_be_unique(api, library):
     response = api.post(
         "/api/content/local-library", json={"name": "templates", "storage_backings": BACKING}
     )
-    assert_error(response, 400, "INVALID_ARGUMENT", CLS + "library_name_exists")
+    assert response.status_code == 201
+    assert sorted(api.get("/api/content/library").json()) == sorted([library, response.json()])

@@ -70,9 +70,9 @@ def test_a_missing_disk_is_reported_and_blocks_complete(api, vc, item):
         api.action(session_id, "complete"),
         400,
         "NOT_ALLOWED_IN_CURRENT_STATE",
-        CLS + "update_session_validation_failed",
+        CLS + "session_has_missing_or_invalid_files",
     )
-    assert body["messages"][0]["args"] == ["photon-disk1.vmdk", "none"]
+    assert body["messages"][0]["args"] == ["photon-disk1.vmdk ", ""]
     assert api.session(session_id)["state"] == "ACTIVE"
     push(api, session_id, "photon-disk1.vmdk", DISK)  # the client can still fix it
     assert api.action(session_id, "complete").status_code == 204
@@ -233,5 +233,5 @@ def test_a_pulled_disk_contradicting_the_manifest_fails_a_deferred_complete(api,
     clock.advance(60)
     model = api.session(session_id)
     assert model["state"] == "ERROR"
-    assert model["error_message"]["id"] == CLS + "update_session_validation_failed"
+    assert model["error_message"]["id"] == CLS + "session_has_missing_or_invalid_files"
     assert vc.get_item(item)["content_version"] == "1"

@@ -109,7 +109,16 @@ def test_pull_failing_midway_fails_file_and_session(api, vc, item, clock):
     info = file_info(api, session_id)
     assert (info["status"], info["bytes_transferred"]) == ("ERROR", 4000)
     assert info["error_message"]["id"] == CLS + "transfer_interrupted"
-    assert info["error_message"]["args"] == ["photon.iso", URI, "4000", "connection reset by peer"]
+    library = vc.get_item(item)["library_id"]
+    where = (
+        f"ds:///vmfs/volumes/datastore-11/contentlib-{library}/{item}/photon.iso"
+        f"?serverId={vc.get_library(library)['server_guid']}"
+    )
+    assert info["error_message"]["args"] == ["photon.iso", where, "connection reset by peer"]
+    assert info["error_message"]["default_message"] == (
+        f"Error transferring file photon.iso to {where}. Reason: Error during transfer of "
+        f"{where}: connection reset by peer"
+    )
     model = api.session(session_id)
     assert model["state"] == "ERROR"
     assert model["error_message"] == info["error_message"]
@@ -193,7 +202,7 @@ def test_cancel_during_a_pull(api, vc, item, clock):
 
 
 def test_add_source_refuses_nonsense(vc):
-    with pytest.raises(ValueError, match="http, https or ds"):
+    with pytest.raises(ValueError, match="http, https, ds or file"):
         vc.add_source("ftp://x/y", b"")
     with pytest.raises(ValueError, match="positive"):
         vc.add_source("http://x/y", b"", rate=0)

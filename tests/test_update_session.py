@@ -169,9 +169,12 @@ def test_update_not_active_is_not_allowed(api, item):
     api.action(session_id, "cancel")
     response = api.patch(f"{SESSIONS}/{session_id}", json={"warning_behavior": []})
     body = assert_error(
-        response, 400, "NOT_ALLOWED_IN_CURRENT_STATE", CLS + "update_session_invalid_state"
+        response,
+        400,
+        "NOT_ALLOWED_IN_CURRENT_STATE",
+        CLS + "update_session_invalid_state_for_operation",
     )
-    assert body["messages"][0]["args"] == ["update", session_id, "CANCELED"]
+    assert body["messages"][0]["args"] == ["update", "CANCELED"]
 
 
 def test_update_unknown_session_is_not_found(api):
@@ -197,7 +200,7 @@ def test_complete_twice_is_not_allowed(api, vc, item):
     api.action(session_id, "complete")
     response = api.action(session_id, "complete")
     body = assert_error(response, 400, "NOT_ALLOWED_IN_CURRENT_STATE")
-    assert body["messages"][0]["args"] == ["complete", session_id, "DONE"]
+    assert body["messages"][0]["args"] == ["complete", "DONE"]
     assert vc.get_item(item)["content_version"] == "2"
 
 
@@ -206,7 +209,10 @@ def test_complete_after_fail_names_the_reason(api, vc, item):
     api.action(session_id, "fail", client_error_message="disk full")
     response = api.action(session_id, "complete")
     body = assert_error(
-        response, 400, "NOT_ALLOWED_IN_CURRENT_STATE", CLS + "update_session_complete_error"
+        response,
+        400,
+        "NOT_ALLOWED_IN_CURRENT_STATE",
+        CLS + "update_session_invalid_state_for_operation_reason",
     )
     assert body["messages"][0]["args"] == ["complete", "ERROR", "disk full"]
     assert vc.get_item(item)["content_version"] == "1"
@@ -263,7 +269,7 @@ def test_actions_on_ended_session_are_not_allowed(api, item, action):
     session_id = api.create_session(item)
     api.action(session_id, "complete")
     body = assert_error(api.action(session_id, action), 400, "NOT_ALLOWED_IN_CURRENT_STATE")
-    assert body["messages"][0]["args"][2] == "DONE"
+    assert body["messages"][0]["args"] == [action.replace("-", "_"), "DONE"]
 
 
 def test_fail_on_ended_session_is_not_allowed(api, item):
@@ -321,9 +327,13 @@ def test_delete_ended_session(api, item):
 def test_delete_active_session_is_not_allowed(api, item):
     session_id = api.create_session(item)
     response = api.delete(f"{SESSIONS}/{session_id}")
-    assert_error(
-        response, 400, "NOT_ALLOWED_IN_CURRENT_STATE", CLS + "update_session_delete_active"
+    body = assert_error(
+        response,
+        400,
+        "NOT_ALLOWED_IN_CURRENT_STATE",
+        CLS + "update_session_invalid_state_for_operation",
     )
+    assert body["messages"][0]["args"] == ["delete", "ACTIVE"]
     assert api.session(session_id)["state"] == "ACTIVE"
 
 

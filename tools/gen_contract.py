@@ -74,13 +74,16 @@ INPUT_RULE = re.compile(
     r"(?:This attribute|It) (must be provided|is optional|is not used) for the ``(\w+)`` method"
 )
 RESULT_RULE = re.compile(
-    r"It (will always be present|is optional|will not be present) in the return value of the "
-    r"((?:``\w+``(?:, | or |, or )?)+) methods?"
+    r"It (will always be present|will be present|is optional|may be present|will not be "
+    r"present) in the (?:return value|result) of (?:the |a )?((?:``\w+``(?:, | or |, or )?)+) "
+    r"methods?"
 )
 INPUT_WORDS = {"must be provided": "required", "is optional": "optional", "is not used": "unused"}
 RESULT_WORDS = {
     "will always be present": "always",
+    "will be present": "always",
     "is optional": "optional",
+    "may be present": "optional",
     "will not be present": "never",
 }
 

@@ -58,7 +58,7 @@ class Control:
             return error_response(
                 VapiError(
                     "OPERATION_NOT_FOUND",
-                    message(M.OPERATION_NOT_FOUND, request.method, request.path),
+                    message(M.CONTROL_NOT_FOUND, request.method, request.path),
                 )
             )
         try:

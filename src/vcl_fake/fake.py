@@ -144,7 +144,9 @@ class FakeVCenter:
     def create_library(self, name: str, **fields: Any) -> str:
         """Add a library (``type="LOCAL"`` or ``"SUBSCRIBED"``, ``description``,
         ``storage_backings``, ``publish_info`` for a local one, ``subscription_info`` for a
-        subscribed one, ``security_policy_id``; as the API's LibraryModel); return its id."""
+        subscribed one, ``security_policy_id``; as the API's LibraryModel; ``storage_lost=True``
+        for one whose content is gone from its storage, as after restoring a deleted library);
+        return its id."""
         return self._backend.add_library(name, **fields)
 
     def create_item(
@@ -170,8 +172,8 @@ class FakeVCenter:
         certificate: str | None = None,
         fail_after: int | None = None,
     ) -> None:
-        """Register what a PULL from ``uri`` (http, https or ds) fetches: ``data`` as bytes or
-        a file path, or ``size`` bytes of generated content (large test data without a file).
+        """Register what a PULL from ``uri`` (http, https, ds or file) fetches: ``data`` as bytes
+        or a file path, or ``size`` bytes of generated content (large test data without a file).
         ``rate`` in bytes per second on the fake clock (None: instant); ``certificate`` the
         PEM chain an https source presents (None: one the fake trusts); ``fail_after`` bytes
         after which the connection breaks."""

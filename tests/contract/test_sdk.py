@@ -190,7 +190,7 @@ def test_documented_errors_raise_the_sdk_classes(vc, client, item):
     )
     with pytest.raises(NotAllowedInCurrentState) as caught:
         sessions.complete(session_id)
-    assert caught.value.messages[0].args == ["x.iso", "WAITING_FOR_TRANSFER"]
+    assert caught.value.messages[0].args == ["x.iso", "WAITING"]
     sessions.fail(session_id, "giving up")
     with pytest.raises(NotAllowedInCurrentState):
         files.validate(session_id)

@@ -232,7 +232,7 @@ def test_session_actions(fake):
     body = assert_error(
         api.patch(f"{SESSIONS}/{second}", json={}), 400, "NOT_ALLOWED_IN_CURRENT_STATE"
     )
-    assert body["messages"][0]["args"] == ["update", second, "ERROR"]
+    assert body["messages"][0]["args"] == ["update", "ERROR", "datastore full"]
     assert api.session(second)["error_message"]["default_message"] == "datastore full"
 
 
@@ -312,7 +312,9 @@ def test_scripted_push_transfers(fake):
     ).json()["upload_endpoint"]["uri"]
     broken = requests.put(uri, data=b"0123456789")
     body = assert_error(broken, 500, "ERROR", "com.vmware.vdcs.cls-main.transfer_interrupted")
-    assert body["messages"][0]["args"] == ["a.iso", "4", "proxy closed the stream"]
+    ((name, where, cause),) = [body["messages"][0]["args"]]
+    assert (name, cause) == ("a.iso", "proxy closed the stream")
+    assert where.startswith("ds:///vmfs/volumes/") and "/a.iso?serverId=" in where
     info = api.get(f"{SESSIONS}/{session_id}/file/a.iso").json()
     assert (info["status"], info["bytes_transferred"]) == ("ERROR", 4)
     assert api.session(session_id)["state"] == "ERROR"

@@ -48,7 +48,7 @@ class Authenticator:
         if user is None or password is None:
             raise unauthenticated()
         if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
-            raise unauthenticated(M.BAD_CREDENTIALS, user)
+            raise unauthenticated(M.BAD_CREDENTIALS)
         return user
 
     def authenticate(self, token: str | None) -> ApiSession:

@@ -39,13 +39,23 @@ from vcl_fake.backend.records import (
 )
 from vcl_fake.backend.review import Review
 from vcl_fake.backend.sessions import Content, UpdateSessions
-from vcl_fake.backend.sources import SCHEMES, Source, check_tls, unknown_source
+from vcl_fake.backend.sources import PROBE_SCHEMES, SCHEMES, Source, check_tls, unknown_source
 from vcl_fake.backend.transfers import Sink, Transfer, check_file_name
 from vcl_fake.contract.operations import UPLOAD_PATH
 from vcl_fake.errors import Message, VapiError, message, vapi_error
 
 if TYPE_CHECKING:
     from vcl_fake.backend.core import Context
+
+
+def uri_problem(uri: str, schemes: tuple[str, ...] = SCHEMES) -> Message | None:
+    """Why a source URI cannot be used: it does not parse, or its scheme is not one of
+    ``schemes``. Whether it can be fetched is found at transfer time, as vCenter finds it."""
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError:
+        return message(M.INVALID_URL_FORMAT, uri)
+    return None if scheme in schemes else message(M.URI_SCHEME_UNSUPPORTED, uri)
 
 
 class SessionFiles(Content):
@@ -77,16 +87,22 @@ class SessionFiles(Content):
             if f.token is not None:
                 self.uploads.pop(f.token, None)
 
-    def check_complete(self, session: UpdateSession) -> None:
+    @staticmethod
+    def check_received(session: UpdateSession) -> None:
+        """Every PUSH file must have arrived (complete and validate refuse otherwise)."""
         for f in session.files.values():
             if f.source_type == PUSH and f.status != READY:
+                status = "WAITING" if f.status == WAITING else f.status  # as vCenter says it
                 raise vapi_error(
-                    "NOT_ALLOWED_IN_CURRENT_STATE", M.FILE_NOT_RECEIVED, f.name, f.status
+                    "NOT_ALLOWED_IN_CURRENT_STATE", M.FILE_NOT_RECEIVED, f.name, status
                 )
+
+    def check_complete(self, session: UpdateSession) -> None:
+        self.check_received(session)
         result = self.review.validation(session)
-        if result["has_errors"]:
-            missing = ", ".join(result["missing_files"]) or "none"
-            invalid = ", ".join(f["name"] for f in result["invalid_files"]) or "none"
+        if result["has_errors"]:  # vCenter lists the names, each followed by a space
+            missing = "".join(f"{name} " for name in result["missing_files"])
+            invalid = "".join(f"{f['name']} " for f in result["invalid_files"])
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.VALIDATION_FAILED, missing, invalid)
         preview = self.review.preview(session, super().preview(session))
         unignored = [w["type"] for w in preview.get("warnings") or () if not w["ignored"]]
@@ -140,6 +156,8 @@ class SessionFiles(Content):
         self, update_session_id: str, file_spec: dict[str, Any], context: Context
     ) -> dict[str, Any]:
         session = self.sessions.active(update_session_id, "add")
+        inventory = self.sessions.inventory
+        inventory.writable(inventory.library(inventory.item(session.item_id).library_id))
         name = file_spec["name"]
         check_file_name(name)
         size = file_spec.get("size")
@@ -156,8 +174,10 @@ class SessionFiles(Content):
                 "INVALID_ARGUMENT", M.CHECKSUM_INVALID, name, digest, algorithm, hex_digits
             )
         endpoint = file_spec.get("source_endpoint")
-        if endpoint is not None and urlsplit(endpoint["uri"]).scheme.lower() not in SCHEMES:
-            raise vapi_error("INVALID_ARGUMENT", M.URI_SCHEME_UNSUPPORTED, endpoint["uri"])
+        if endpoint is not None:
+            refused = uri_problem(endpoint["uri"])
+            if refused is not None:
+                raise VapiError("INVALID_ARGUMENT", refused)
         if ovf.is_manifest(name) or ovf.is_certificate(name):
             descriptor = self.review.descriptor(session)
             if descriptor is not None:
@@ -214,6 +234,7 @@ class SessionFiles(Content):
     def file_validate(self, update_session_id: str) -> dict[str, Any]:
         session = self.sessions.active(update_session_id, "validate", completing_ok=True)
         self.sessions.touch(session)
+        self.check_received(session)
         return self.review.validation(session)
 
     def preview(self, session: UpdateSession) -> dict[str, Any]:
@@ -223,12 +244,9 @@ class SessionFiles(Content):
         """govc's probe: can the server reach the source, and does its certificate pass?"""
         uri = source_endpoint["uri"]
         result: dict[str, Any] = {"status": "SUCCESS", "error_messages": []}
-        if urlsplit(uri).scheme.lower() not in SCHEMES:
-            return {
-                **result,
-                "status": "INVALID_URL",
-                "error_messages": [message(M.URI_SCHEME_UNSUPPORTED, uri)],
-            }
+        refused = uri_problem(uri, PROBE_SCHEMES)
+        if refused is not None:
+            return {**result, "status": "INVALID_URL", "error_messages": [refused]}
         source = self.sources.get(uri)
         if source is None:
             return {**result, "status": "INVALID_URL", "error_messages": [unknown_source(uri)]}
@@ -260,8 +278,9 @@ class SessionFiles(Content):
         digests = sink.digests()
         actual = digests[entry.algorithm]
         if transfer.interrupted:
-            reason = transfer.script.get("message", "connection reset by peer")
-            error = message(M.TRANSFER_ABORTED, entry.name, sink.received, reason)
+            reason = transfer.script.get("message", "Pipe closed")
+            where = self.destination(transfer.session, entry.name)
+            error = message(M.TRANSFER_ABORTED, entry.name, where, reason)
         elif transfer.failure is not None:
             error = message(M.PACKAGE_INVALID, entry.name, transfer.failure)
         elif entry.size is not None and entry.size != sink.received:
@@ -281,6 +300,19 @@ class SessionFiles(Content):
                 transfer.session.files[part.name] = unpacked
             return
         self._fail(transfer.session, entry, error, at)
+
+    def destination(self, session: UpdateSession, name: str) -> str:
+        """Where a file of the session is stored, as vCenter names it in transfer errors:
+        ``ds:///vmfs/volumes/<datastore>/contentlib-<library>/<item>/<name>?serverId=<guid>``."""
+        inventory = self.sessions.inventory
+        item = inventory.item(session.item_id)
+        library = inventory.library(item.library_id)
+        backing = library.storage_backings[0] if library.storage_backings else {}
+        datastore = backing.get("datastore_id") or "datastore"
+        return (
+            f"ds:///vmfs/volumes/{datastore}/contentlib-{library.id}/{item.id}/{name}"
+            f"?serverId={inventory.server_guid}"
+        )
 
     @staticmethod
     def _accept(entry: SessionFile, sink: Sink) -> None:
@@ -383,7 +415,8 @@ class SessionFiles(Content):
             at = started + source.duration(broken_at)
             entry.bytes_transferred = broken_at
             why = script.get("message", "connection reset by peer")
-            reason = message(M.TRANSFER_INTERRUPTED, entry.name, source.uri, broken_at, why)
+            where = self.destination(session, entry.name)
+            reason = message(M.TRANSFER_INTERRUPTED, entry.name, where, why)
             self._fail(session, entry, reason, at)
             return at
         if moved < source.size:

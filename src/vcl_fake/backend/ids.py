@@ -11,6 +11,9 @@ import secrets
 import threading
 import uuid
 
+from vcl_fake import messages as M
+from vcl_fake.errors import vapi_error
+
 
 class IdSource:
     def __init__(self, seed: int | None = None) -> None:
@@ -31,3 +34,11 @@ class IdSource:
     def token() -> str:
         """An unguessable token (128 bits or more of randomness)."""
         return secrets.token_hex(16)
+
+
+def check_client_token(token: str) -> None:
+    """A client token must be a UUID (the bindings: InvalidArgument otherwise)."""
+    try:
+        uuid.UUID(token)
+    except ValueError:
+        raise vapi_error("INVALID_ARGUMENT", M.CLIENT_TOKEN_INVALID, token) from None

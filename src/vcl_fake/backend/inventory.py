@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
-from vcl_fake.backend.ids import IdSource
+from vcl_fake.backend.ids import IdSource, check_client_token
 from vcl_fake.backend.records import LOCAL, SUBSCRIBED, ItemFile
 from vcl_fake.clock import Clock
 from vcl_fake.errors import vapi_error
@@ -65,18 +65,21 @@ class Library:
     subscription: dict[str, Any] | None = None  # SUBSCRIBED libraries only
     security_policy_id: str | None = None
     apply_library_usage_to_items: bool = False
+    storage_lost: bool = False  # its content is gone from the storage backing
 
     def model(self, origin: str) -> dict[str, Any]:
-        """``com.vmware.content.library_model`` (``origin``: where publish URLs point)."""
+        """``com.vmware.content.library_model`` (``origin``: where publish URLs point), with
+        the values vCenter gives unset fields (an empty description)."""
         publish_url = f"{origin}/cls/vcsp/lib/{self.id}/lib.json"
         return {
             "id": self.id,
             "name": self.name,
             "type": self.type,
-            "description": self.description,
+            "description": self.description or "",
             "creation_time": self.creation_time,
             "last_modified_time": self.last_modified_time or self.creation_time,
             "storage_backings": self.storage_backings,
+            "optimization_info": {"optimize_remote_publishing": False},
             "version": str(self.version),
             "server_guid": self.server_guid,
             "publish_info": self.publication.info(publish_url) if self.publication else None,
@@ -115,7 +118,7 @@ class Item:
             "library_id": self.library_id,
             "name": self.name,
             "type": self.type,
-            "description": self.description,
+            "description": self.description or "",
             "content_version": str(self.content_version),
             "metadata_version": str(self.metadata_version),
             "version": str(self.version),
@@ -124,6 +127,8 @@ class Item:
             "cached": self.cached,
             "size": self.size,
             "source_id": self.source_id,
+            "security_compliance": True,
+            "certificate_verification_info": {"status": "NOT_AVAILABLE"},
         }
 
     @property
@@ -140,6 +145,8 @@ class Inventory:
         self.server_guid = server_guid
         self.libraries: dict[str, Library] = {}
         self.items: dict[str, Item] = {}
+        self.library_tokens: dict[str, str] = {}  # client token -> library id
+        self.item_tokens: dict[str, str] = {}  # client token -> item id
         self.is_busy: Callable[[str], str | None] = lambda item_id: None
         self.forget_item: Callable[[str], None] = lambda item_id: None
 
@@ -149,6 +156,20 @@ class Inventory:
         if found is None:
             raise vapi_error("NOT_FOUND", M.LIBRARY_NOT_FOUND, library_id)
         return found
+
+    def writable(self, library: Library) -> Library:
+        """A library whose content can change: its storage backing must still hold it."""
+        if library.storage_lost:
+            raise vapi_error(
+                "NOT_ALLOWED_IN_CURRENT_STATE", M.LIBRARY_BACKING_LOST, library.name, library.id
+            )
+        return library
+
+    def _persisted(self, library: Library) -> None:
+        """LocalLibrary.update and Item.update refuse a library published with JSON
+        persistence whose content is gone from its storage (their documented condition)."""
+        if library.publication is not None and library.publication.persist_json_enabled:
+            self.writable(library)
 
     def local_library(self, library_id: str) -> Library:
         found = self.library(library_id)
@@ -185,12 +206,15 @@ class Inventory:
         publish_info: dict[str, Any] | None = None,
         subscription_info: dict[str, Any] | None = None,
         security_policy_id: str | None = None,
+        storage_lost: bool = False,
     ) -> Library:
         """A library; a LOCAL one is published as ``publish_info`` says (not by default), a
         SUBSCRIBED one carries ``subscription_info`` over :data:`DEFAULT_SUBSCRIPTION`."""
         if type not in (LOCAL, SUBSCRIBED):
             raise ValueError(f"library type must be LOCAL or SUBSCRIBED, not {type!r}")
-        self._check_library_name(name, None)
+        self._check_library_name(name)
+        if storage_backings is not None and len(storage_backings) > 1:
+            raise vapi_error("UNSUPPORTED", M.LIBRARY_BACKINGS_UNSUPPORTED, len(storage_backings))
         lib = Library(
             id=self.ids.uuid(),
             name=name,
@@ -199,6 +223,7 @@ class Inventory:
             description=description,
             server_guid=self.server_guid,
             security_policy_id=security_policy_id,
+            storage_lost=storage_lost,
         )
         if type == LOCAL:
             lib.publication = _publish(Publication(), publish_info or {}, "create", lib.id)
@@ -211,11 +236,11 @@ class Inventory:
         self.libraries[lib.id] = lib
         return lib
 
-    def _check_library_name(self, name: str | None, library_id: str | None) -> None:
+    @staticmethod
+    def _check_library_name(name: str | None) -> None:
+        """A library needs a name; names need not be unique (LibraryModel.name)."""
         if name is None or not name.strip():
             raise vapi_error("INVALID_ARGUMENT", M.LIBRARY_NAME_MISSING)
-        if any(lib.name == name and lib.id != library_id for lib in self.libraries.values()):
-            raise vapi_error("INVALID_ARGUMENT", M.LIBRARY_NAME_EXISTS, name)
 
     def add_item(
         self,
@@ -229,7 +254,7 @@ class Inventory:
     ) -> Item:
         lib = self.library(library_id)
         if any(i.library_id == lib.id and i.name == name for i in self.items.values()):
-            raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.id)
+            raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.name, lib.id)
         now = self.clock.now()
         item = Item(
             id=self.ids.uuid(),
@@ -274,13 +299,20 @@ class Inventory:
         self._update_library(lib, update_spec, None)
 
     def local_library_create(self, create_spec: dict[str, Any], client_token: str | None) -> str:
-        return self.add_library(
+        if client_token is not None:
+            check_client_token(client_token)
+            if self.library_tokens.get(client_token) in self.libraries:
+                return self.library_tokens[client_token]  # the same token: the same library
+        library_id = self.add_library(
             create_spec["name"],
             description=create_spec.get("description"),
             storage_backings=create_spec.get("storage_backings"),
             publish_info=create_spec.get("publish_info"),
             security_policy_id=create_spec.get("security_policy_id"),
         ).id
+        if client_token is not None:
+            self.library_tokens[client_token] = library_id
+        return library_id
 
     def local_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
         return self.model(self.local_library(library_id), context.origin)
@@ -290,6 +322,7 @@ class Inventory:
 
     def local_library_update(self, library_id: str, update_spec: dict[str, Any]) -> None:
         lib = self.local_library(library_id)
+        self._persisted(lib)
         if update_spec["version"] not in (None, str(lib.version)):
             raise vapi_error(
                 "CONCURRENT_CHANGE", M.LIBRARY_VERSION_MISMATCH, lib.id, update_spec["version"]
@@ -303,7 +336,7 @@ class Inventory:
         and modification time move only when something changed."""
         changes: dict[str, Any] = {}
         if spec["name"] is not None and spec["name"] != lib.name:
-            self._check_library_name(spec["name"], lib.id)
+            self._check_library_name(spec["name"])
             changes["name"] = spec["name"]
         if spec["description"] is not None and spec["description"] != lib.description:
             changes["description"] = spec["description"]
@@ -345,10 +378,15 @@ class Inventory:
         return [lib.id for lib in self.libraries.values() if lib.type == SUBSCRIBED]
 
     def item_create(self, create_spec: dict[str, Any], client_token: str | None) -> str:
+        if client_token is not None:
+            check_client_token(client_token)
+            if self.item_tokens.get(client_token) in self.items:
+                return self.item_tokens[client_token]  # the same token: the same item
         lib = self.library(create_spec["library_id"])
         if lib.type != LOCAL:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.LIBRARY_NOT_LOCAL, lib.id, lib.type)
         _check_item_fields(create_spec["name"], create_spec.get("description"))
+        self.writable(lib)
         item = self.add_item(
             lib.id,
             create_spec["name"],
@@ -356,6 +394,8 @@ class Inventory:
             description=create_spec.get("description"),
         )
         item.source_id = create_spec.get("source_id")
+        if client_token is not None:
+            self.item_tokens[client_token] = item.id
         return item.id
 
     def item_get(self, library_item_id: str) -> dict[str, Any]:
@@ -388,6 +428,7 @@ class Inventory:
         lib = self.library(item.library_id)
         if lib.type != LOCAL:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.ITEM_NOT_UPDATABLE, item.id, lib.id)
+        self._persisted(lib)
         name, description = update_spec["name"], update_spec["description"]
         _check_item_fields(name, description)
         if update_spec["version"] not in (None, str(item.version)):
@@ -396,7 +437,7 @@ class Inventory:
             )
         taken = {i.name for i in self.items.values() if i.library_id == lib.id and i is not item}
         if name in taken:
-            raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.id)
+            raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.name, lib.id)
         changes = {
             key: update_spec[key]
             for key in ("name", "description", "type")
@@ -411,6 +452,9 @@ class Inventory:
 
     def item_delete(self, library_item_id: str) -> None:
         item = self.item(library_item_id)
+        lib = self.library(item.library_id)
+        if lib.type != LOCAL:
+            raise vapi_error("INVALID_ELEMENT_TYPE", M.ITEM_SUBSCRIBED, item.id, lib.id)
         busy = self.is_busy(item.id)
         if busy is not None:
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.ITEM_BUSY_DELETE, item.id, busy)

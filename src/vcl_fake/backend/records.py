@@ -30,6 +30,8 @@ ACTIVE, CANCELED, DONE, ERROR = SESSION_STATES
 FAILED, READY, TRANSFERRING, VALIDATING, WAITING = TRANSFER_STATUSES
 NONE, PULL, PUSH = SOURCE_TYPES
 LOCAL, SUBSCRIBED = LIBRARY_TYPES
+#: The item type of a virtual machine template (VMTX) item: it takes no update session.
+VM_TEMPLATE = "vm-template"
 
 
 def checksum_info(algorithm: str, checksum: str | None) -> dict[str, str] | None:

@@ -11,15 +11,39 @@ from __future__ import annotations
 
 import datetime as _dt
 import heapq
-import uuid
 from typing import Any
 
 from vcl_fake import messages as M
-from vcl_fake.backend.ids import IdSource
+from vcl_fake.backend.ids import IdSource, check_client_token
 from vcl_fake.backend.inventory import Inventory
-from vcl_fake.backend.records import ACTIVE, CANCELED, DONE, ERROR, LOCAL, UpdateSession
+from vcl_fake.backend.records import (
+    ACTIVE,
+    CANCELED,
+    DONE,
+    ERROR,
+    LOCAL,
+    VM_TEMPLATE,
+    UpdateSession,
+)
 from vcl_fake.clock import Clock
-from vcl_fake.errors import Message, message, vapi_error
+from vcl_fake.errors import Message, VapiError, message, vapi_error
+
+
+def refused(operation: str, session: UpdateSession) -> VapiError:
+    """NOT_ALLOWED_IN_CURRENT_STATE for ``operation`` in the session's state, with the
+    session's error text as the reason when it has one (as vCenter words it)."""
+    if session.error_message is not None:
+        reason = session.error_message.get("default_message", "")
+        return vapi_error(
+            "NOT_ALLOWED_IN_CURRENT_STATE",
+            M.SESSION_COMPLETE_IN_ERROR,
+            operation,
+            session.state,
+            reason,
+        )
+    return vapi_error(
+        "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_NOT_ACTIVE, operation, session.state
+    )
 
 
 class Content:
@@ -163,13 +187,7 @@ class UpdateSessions:
         """The session, which must be ACTIVE (and, unless ``completing_ok``, not completing)."""
         found = self.get(session_id)
         if found.state != ACTIVE:
-            raise vapi_error(
-                "NOT_ALLOWED_IN_CURRENT_STATE",
-                M.SESSION_NOT_ACTIVE,
-                operation,
-                session_id,
-                found.state,
-            )
+            raise refused(operation, found)
         if found.completing and not completing_ok:
             raise vapi_error(
                 "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_COMPLETING, operation, session_id
@@ -181,10 +199,7 @@ class UpdateSessions:
         self.purge()
         item_id = create_spec["library_item_id"]
         if client_token is not None:
-            try:
-                uuid.UUID(client_token)
-            except ValueError:
-                raise vapi_error("INVALID_ARGUMENT", M.CLIENT_TOKEN_INVALID, client_token) from None
+            check_client_token(client_token)
             earlier = self.sessions.get(self.by_token.get(client_token, ""))
             if earlier is not None:
                 if earlier.item_id != item_id:
@@ -200,6 +215,8 @@ class UpdateSessions:
         library = self.inventory.library(item.library_id)
         if library.type != LOCAL:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.SESSION_ITEM_SUBSCRIBED, item.id, library.id)
+        if item.type == VM_TEMPLATE:
+            raise vapi_error("INVALID_ELEMENT_TYPE", M.SESSION_VM_TEMPLATE, item.name, item.id)
         busy = self.active_session_of(item.id)
         if busy is not None:
             raise vapi_error("RESOURCE_BUSY", M.SESSION_ITEM_BUSY, item.id, busy)
@@ -238,17 +255,7 @@ class UpdateSessions:
         self.touch(session)
 
     def update_session_complete(self, update_session_id: str) -> None:
-        session = self.get(update_session_id)
-        if session.state == ERROR:
-            reason = (session.error_message or {}).get("default_message", "")
-            raise vapi_error(
-                "NOT_ALLOWED_IN_CURRENT_STATE",
-                M.SESSION_COMPLETE_IN_ERROR,
-                "complete",
-                ERROR,
-                reason,
-            )
-        self.active(update_session_id, "complete")
+        session = self.active(update_session_id, "complete")
         self.content.check_complete(session)
         if self.content.pending(session):
             session.completing = True  # DONE (or ERROR) once the transfers end
@@ -289,5 +296,5 @@ class UpdateSessions:
     def update_session_delete(self, update_session_id: str) -> None:
         session = self.get(update_session_id)
         if session.state == ACTIVE:
-            raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_DELETE_ACTIVE, session.id)
+            raise refused("delete", session)
         self._drop(session)

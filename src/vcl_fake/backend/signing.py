@@ -137,20 +137,14 @@ def warnings(
 ) -> list[tuple[str, Message]]:
     """One (warning type, message) per problem with the signer's certificate."""
     signer = cert_file.signer
-    subject = signer.subject.rfc4514_string()
     start, end = signer.not_valid_before_utc, signer.not_valid_after_utc
-    dates = (start.strftime("%Y-%m-%dT%H:%M:%SZ"), end.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    found: list[tuple[str, Message]] = []
+    found: list[tuple[str, Message]] = []  # vCenter's warnings carry no args
     if is_self_signed(signer):
-        found.append(("SELF_SIGNED_CERTIFICATE", message(M.WARNING_SELF_SIGNED, subject, *dates)))
+        found.append(("SELF_SIGNED_CERTIFICATE", message(M.WARNING_SELF_SIGNED)))
     if now > end:
-        found.append(("EXPIRED_CERTIFICATE", message(M.WARNING_EXPIRED, subject, *dates)))
+        found.append(("EXPIRED_CERTIFICATE", message(M.WARNING_EXPIRED)))
     elif now < start:
-        found.append(
-            ("NOT_YET_VALID_CERTIFICATE", message(M.WARNING_NOT_YET_VALID, subject, *dates))
-        )
+        found.append(("NOT_YET_VALID_CERTIFICATE", message(M.WARNING_NOT_YET_VALID)))
     if not chains_to_trusted(cert_file, trusted):
-        issuer = signer.issuer.rfc4514_string()
-        untrusted = message(M.WARNING_UNTRUSTED, subject, issuer, *dates)
-        found.append(("UNTRUSTED_CERTIFICATE", untrusted))
+        found.append(("UNTRUSTED_CERTIFICATE", message(M.WARNING_UNTRUSTED)))
     return found

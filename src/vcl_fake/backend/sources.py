@@ -25,7 +25,11 @@ from vcl_fake import messages as M
 from vcl_fake.errors import Message, message
 
 CHUNK = 1 << 20
-SCHEMES = ("http", "https", "ds")
+#: What a PULL may fetch: web servers, datastores, and files the server can read (the bindings'
+#: File.add: "a file or datastore URI").
+SCHEMES = ("http", "https", "ds", "file")
+#: What govc's probe can check (vcsim, modelled on vCenter, probes http and https only).
+PROBE_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def make_source(
 ) -> Source:
     scheme = urlsplit(uri).scheme.lower()
     if scheme not in SCHEMES:
-        raise ValueError(f"source URIs are http, https or ds, not {uri!r}")
+        raise ValueError(f"source URIs are http, https, ds or file, not {uri!r}")
     if rate is not None and rate <= 0:
         raise ValueError("rate is in bytes per second and must be positive")
     if fail_after is not None and fail_after < 0:
@@ -196,6 +200,6 @@ def _verify_chain(
 def unknown_source(uri: str) -> Message:
     """What fetching an unregistered URI reports."""
     parts = urlsplit(uri)
-    if parts.scheme.lower() == "ds":
+    if parts.scheme.lower() in ("ds", "file"):
         return message(M.DATASTORE_FILE_NOT_FOUND, uri)
     return message(M.HTTP_REQUEST_ERROR, f"GET {uri} answered 404 Not Found")

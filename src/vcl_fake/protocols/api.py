@@ -30,9 +30,8 @@ def error_response(error: VapiError) -> Response:
 
 
 def not_found(request: Request) -> VapiError:
-    return VapiError(
-        "OPERATION_NOT_FOUND", message(M.OPERATION_NOT_FOUND, request.method, request.path)
-    )
+    """What vCenter answers a path no operation serves: 404 NOT_FOUND "Not found."."""
+    return VapiError("NOT_FOUND", message(M.OPERATION_NOT_FOUND))
 
 
 class _Node:
@@ -101,7 +100,7 @@ class ApiProtocol(Codec):
         return Response.json(op.success_status, op.output.encode(result))
 
     def route(self, request: Request) -> tuple[Operation, dict[str, str]]:
-        """The operation a request names, with its path parameters; else OPERATION_NOT_FOUND.
+        """The operation a request names, with its path parameters; else NOT_FOUND.
 
         The most literal path template wins (``/item/update-session`` over ``/item/{id}``);
         among its operations, the method and then the dispatch query parameters decide.

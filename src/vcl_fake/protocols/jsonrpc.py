@@ -100,7 +100,9 @@ class JsonRpcProtocol:
             raise RpcError(-32602, "params.serviceId and params.operationId are required strings")
         op = BY_ID.get((service, operation))
         if op is None:
-            raise VapiError("OPERATION_NOT_FOUND", message(M.UNKNOWN_OPERATION, service, operation))
+            known = any(svc == service for svc, _ in BY_ID)  # vAPI: interface, then method
+            unknown = message(M.UNKNOWN_OPERATION, operation) if known else None
+            raise VapiError("OPERATION_NOT_FOUND", unknown or message(M.UNKNOWN_SERVICE, service))
         ctx = params.get("ctx") or {}
         security = ctx.get("securityCtx") if isinstance(ctx, dict) else None
         security = security if isinstance(security, dict) else {}

@@ -79,9 +79,7 @@ class RestProtocol(Codec):
                 "OPERATION_NOT_FOUND",
                 message(M.METHOD_NOT_ALLOWED, request.method, request.path, allowed),
             )
-        raise VapiError(
-            "OPERATION_NOT_FOUND", message(M.OPERATION_NOT_FOUND, request.method, request.path)
-        )
+        raise VapiError("NOT_FOUND", message(M.OPERATION_NOT_FOUND))  # as vCenter answers
 
     def invocation(self, request: Request, op: Operation, id_value: str | None) -> Invocation:
         route = op.rest

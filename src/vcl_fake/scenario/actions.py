@@ -241,7 +241,9 @@ _DECLARED = (
         ("`transfer: {rate?, fail_after?, message?, stall?, corrupt?}`",),
         "on `file.add` (PULL) or `upload` (PUSH) of the matched file: the bytes move at `rate` "
         "on the fake clock, break after `fail_after` bytes (file and session ERROR with "
-        "`message`; a PUSH answers 500), never finish (`stall`), or arrive damaged "
+        "vCenter's \"Error transferring file <name> to <destination>. Reason: ...\" text, "
+        "`message` its cause, by default \"Pipe closed\" for a PUSH and \"connection reset "
+        "by peer\" for a PULL; a PUSH answers 500), never finish (`stall`), or arrive damaged "
         "(`corrupt`: caught only if a checksum was declared)",
         _transfer,
         TRANSFER_OPERATIONS,
