@@ -116,7 +116,12 @@ def test_upload_with_every_checksum_algorithm(api, vc, item, algorithm, method):
     assert vc.read_item_file(item, "disk.vmdk") == data
     assert vc.get_item(item)["content_version"] == "2"
     over_api = api.get(f"/api/content/library/item/{item}/file").json()
+    direct = over_api[0].pop("file_download_endpoint")  # the API call's origin gives the URL
+    assert direct == (
+        f"{vc.url}:443/cls/static/{vc.get_item(item)['library_id']}/{item}/disk.vmdk?version=1"
+    )
     assert over_api == [{k: v for k, v in files[0].items() if v is not None}]
+    over_api[0]["file_download_endpoint"] = direct
     one = api.get(f"/api/content/library/item/{item}/file", params={"name": "disk.vmdk"})
     assert one.json() == over_api[0]
     assert api.get(f"/api/content/library/item/{item}").json()["size"] == len(data)

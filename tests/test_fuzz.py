@@ -228,6 +228,7 @@ def test_jsonrpc_raw_bodies(world, body):
             "/api/",
             "/rest/",
             "/cls/data/",
+            "/cls/static/",
             "/api/content/library/item/update-session/",
             "/rest/com/vmware/content/",
         ]

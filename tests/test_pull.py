@@ -125,23 +125,33 @@ def test_pull_failing_midway_fails_file_and_session(api, vc, item, clock):
     assert vc.get_item(item)["content_version"] == "1"
 
 
-def test_unknown_source_fails_with_a_realistic_message(api, item):
+def test_unregistered_source_says_so_and_how_to_register_it(api, item):
     session_id = api.create_session(item)
-    info = add_pull(api, session_id, uri="http://nowhere.example.org/a.iso")
+    uri = "http://nowhere.example.org/a.iso"
+    info = add_pull(api, session_id, uri=uri)
     assert info["status"] == "ERROR"
-    reason = "GET http://nowhere.example.org/a.iso answered 404 Not Found"
     assert info["error_message"] == {
         "id": CLS + "http_request_error",
-        "default_message": f"HTTP request error: {reason}",
-        "args": [reason],
+        "default_message": (
+            f"HTTP request error: {uri} is not a registered source and this fake does not "
+            f"fetch real URLs; register it with vc.add_source('{uri}', data) or a scenario's "
+            "setup.sources, or let the fake fetch it (FakeVCenter(fetch=True), "
+            "vcl-fake serve --fetch)."
+        ),
+        "args": [uri],
     }
     assert api.session(session_id)["state"] == "ERROR"
 
 
 def test_unknown_datastore_file(api, item):
     session_id = api.create_session(item)
-    info = add_pull(api, session_id, uri="ds:///vmfs/volumes/ds1/iso/missing.iso")
+    uri = "ds:///vmfs/volumes/ds1/iso/missing.iso"
+    info = add_pull(api, session_id, uri=uri)
     assert info["error_message"]["id"] == CLS + "datastore_file_not_found"
+    assert (
+        f"register it with vc.add_source('{uri}', data)"
+        in (info["error_message"]["default_message"])
+    )
 
 
 def test_datastore_and_path_sources(api, vc, item, tmp_path):

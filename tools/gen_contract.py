@@ -41,7 +41,16 @@ SERVICES: list[tuple[str, str, tuple[str, ...]]] = [
     ),
     ("com.vmware.content.library.item_client", "_FileStub", ("get", "list")),
     ("com.vmware.content.library.item_client", "_StorageStub", ("get", "list")),
-    ("com.vmware.content.library.item_client", "_DownloadSessionStub", ("list",)),
+    (
+        "com.vmware.content.library.item_client",
+        "_DownloadSessionStub",
+        ("create", "get", "list", "keep_alive", "cancel", "fail", "delete"),
+    ),
+    (
+        "com.vmware.content.library.item.downloadsession_client",
+        "_FileStub",
+        ("list", "get", "prepare"),
+    ),
     (
         "com.vmware.content.library.item_client",
         "_UpdateSessionStub",

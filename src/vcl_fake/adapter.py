@@ -9,14 +9,16 @@ process-wide; it holds only which fakes are active, no fake data) routes by host
 * it wraps ``RequestsMock._on_request`` so that a user's mock started *later* hands a request
   for a fake's host to that fake, unless the user registered a response for it (the user wins).
 
-File-like request bodies are turned into chunk generators first, so uploads stream.
+File-like request bodies are turned into chunk generators first, so uploads stream; a
+streamed answer (a download) reaches ``requests`` as a reader over its chunks.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import requests
@@ -41,12 +43,14 @@ class ResponsesAdapter:
         url = re.compile(rf"https?://{re.escape(self.host)}(:\d+)?([/?#].*)?", re.IGNORECASE)
         self.mock.add(_AnyMethod("GET", url, callback=self._callback, content_type=None))
 
-    def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
+    def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes | io.BufferedReader]:
         request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
         try:
             response = self.handle(request)
         except Scripted as scripted:
             response = self._fault(scripted, prepared)
+        if response.stream is not None:  # a download: requests reads it as it streams
+            return response.status, response.headers, _reader(response.stream)
         return response.status, response.headers, response.body
 
     def _fault(self, scripted: Scripted, prepared: Any) -> Response:
@@ -81,6 +85,32 @@ class _AnyMethod(responses.CallbackResponse):
         if self._url_matches(self.url, str(request.url)):
             return True, ""
         return False, "URL does not match"
+
+
+class _StreamIO(io.RawIOBase):
+    """A chunk iterator as a raw binary stream (read by urllib3 in pieces, never joined)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _reader(chunks: Iterable[bytes]) -> io.BufferedReader:
+    return io.BufferedReader(_StreamIO(chunks), CHUNK)
 
 
 def _streamable(request: Any) -> None:

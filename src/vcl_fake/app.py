@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from vcl_fake.contract.operations import STATIC_PATH
 from vcl_fake.dispatcher import Dispatcher
 from vcl_fake.errors import internal_error
 from vcl_fake.protocols.api import ApiProtocol, error_response, not_found
+from vcl_fake.protocols.download import DownloadProtocol
 from vcl_fake.protocols.http import BodyError, Request, Response, Scripted
 from vcl_fake.protocols.jsonrpc import JsonRpcProtocol, is_jsonrpc
 from vcl_fake.protocols.rest import PREFIX as REST_PREFIX
@@ -26,6 +28,7 @@ class Application:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.api = ApiProtocol(dispatcher)
         self.upload = UploadProtocol(dispatcher)
+        self.download = DownloadProtocol(dispatcher)
         self.jsonrpc = JsonRpcProtocol(dispatcher)
         self.rest = RestProtocol(dispatcher)
 
@@ -37,8 +40,11 @@ class Application:
                 return self.api.handle(request)
             if request.path.startswith(REST_PREFIX):
                 return self.rest.handle(request)
-            if request.path.startswith(UPLOAD_PREFIX):
-                return self.upload.handle(request)
+            reads = request.method in ("GET", "HEAD")
+            if request.path.startswith(UPLOAD_PREFIX):  # transfer URLs: GET reads, PUT writes
+                return (self.download if reads else self.upload).handle(request)
+            if request.path.startswith(STATIC_PATH) and reads:
+                return self.download.handle(request)
             return error_response(not_found(request))
         except BodyError as exc:  # the client's own body failed: the client sees its error
             raise exc.original from None

@@ -63,7 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=300,
         metavar="SECONDS",
-        help="idle update sessions expire after this long (default 300)",
+        help="idle update and download sessions expire after this long (default 300)",
+    )
+    serve.add_argument(
+        "--fetch",
+        nargs="?",
+        const="loopback",
+        default=False,
+        choices=["loopback", "any"],
+        help="PULL fetches real http(s) URLs that are not registered sources: from loopback "
+        "hosts only (the default of --fetch), or from any host (--fetch any)",
     )
     serve.add_argument("--host-name", default="vcenter.example.com", help=argparse.SUPPRESS)
     contract = commands.add_parser("contract", help="the API contract")
@@ -115,6 +124,7 @@ def serve_command(args: argparse.Namespace) -> int:
             scenario=resolve(args.scenario) if args.scenario else None,
             seed=args.seed,
             session_timeout=args.session_timeout,
+            fetch=args.fetch,
         )
     except ScenarioError as exc:
         print(exc, file=sys.stderr)

@@ -29,7 +29,9 @@ class FakeVCenter:
 
     Use it as a context manager, a decorator, or through ``start()`` / ``stop()``. Seed it and
     look inside without HTTP through ``create_library``, ``create_item``, ``get_item`` and
-    ``calls``. Time comes from ``clock`` (default: :class:`SystemClock`).
+    ``calls``. Time comes from ``clock`` (default: :class:`SystemClock`). ``fetch`` lets PULL
+    fetch real http(s) URLs that are not registered sources: ``True`` (loopback hosts only)
+    or ``"any"``.
     """
 
     def __init__(
@@ -43,8 +45,12 @@ class FakeVCenter:
         api_session_timeout: float = 1800,
         seed: int | None = None,
         keep_content: bool = True,
+        fetch: bool | str = False,
         scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None = None,
     ) -> None:
+        from vcl_fake.backend.fetch import policy
+
+        policy(fetch)  # a bad value fails here
         self._options: dict[str, Any] = {
             "users": users,
             "session_timeout": session_timeout,
@@ -52,6 +58,7 @@ class FakeVCenter:
             "api_session_timeout": api_session_timeout,
             "seed": seed,
             "keep_content": keep_content,
+            "fetch": fetch,
         }
         script = _scenario(scenario)
         if seed is None and script is not None:

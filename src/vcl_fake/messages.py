@@ -341,8 +341,72 @@ UPLOAD_NOT_FOUND = (
     CLS + "transfer_endpoint_not_found",
     "No upload is expected at {0}: the URL is unknown or its update session has ended.",
 )
-# unsourced: an upload with a method other than PUT or POST.
-UPLOAD_METHOD = (CLS + "transfer_endpoint_method", "Upload URLs accept PUT or POST, not {0}.")
+# unsourced: a transfer URL asked with a method that is neither an upload's nor a download's.
+UPLOAD_METHOD = (
+    CLS + "transfer_endpoint_method",
+    "Transfer URLs accept PUT or POST (uploads), GET or HEAD (downloads), not {0}.",
+)
+
+# --- download sessions and downloads --------------------------------------------------------
+# unsourced: download_session_id names no session (or one that expired).
+DOWNLOAD_SESSION_NOT_FOUND = (
+    CLS + "download_session_not_found",
+    "Download session {0} not found.",
+)
+# unsourced: the update session's refusal, worded for a download session (args: operation,
+# state).
+DOWNLOAD_SESSION_NOT_ACTIVE = (
+    CLS + "download_session_invalid_state_for_operation",
+    "The operation {0} can not be invoked when the download session is in the {1} state.",
+)
+# unsourced: the same with the session's error text as the reason (a failed session).
+DOWNLOAD_SESSION_NOT_ACTIVE_BECAUSE = (
+    CLS + "download_session_invalid_state_for_operation_reason",
+    "The operation {0} can not be invoked when the download session is in the {1} state. "
+    "Reason: {2}",
+)
+# unsourced: a client token already used to create a download session for another item.
+DOWNLOAD_TOKEN_REUSED = (
+    CLS + "client_token_reused",
+    "Client token {0} was already used to create download session {1} for library item {2}.",
+)
+# unsourced (id): the session's error message after fail; the text is the client's own.
+DOWNLOAD_CLIENT_FAILED = (CLS + "download_session_client_failed", "{0}")
+# unsourced: file_name names no file of the download session (the bindings: InvalidArgument).
+DOWNLOAD_FILE_NOT_FOUND = (
+    CLS + "download_session_file_not_found",
+    "File {1} is not part of download session {0}.",
+)
+# unsourced: a DIRECT endpoint asked without ContentLibrary.ReadStorage (the bindings:
+# Unauthorized); the fake grants that privilege to no one.
+DOWNLOAD_DIRECT_REFUSED = (
+    CLS + "download_session_direct_endpoint_unauthorized",
+    "Download session {0} was not created with the ContentLibrary.ReadStorage privilege, so "
+    "file {1} cannot get a DIRECT endpoint (the fake grants that privilege to no one; ask "
+    "for HTTPS).",
+)
+# own: a file whose bytes the fake did not keep (a vCenter always has them).
+CONTENT_NOT_KEPT = (
+    CLS + "download_session_file_not_cached",
+    "The fake holds no bytes of file {0}: it keeps only digests (keep_content=False), or the "
+    "file was seeded without data; it cannot be downloaded.",
+)
+# unsourced: prepare in a session that is not ACTIVE (prepare documents no state error, so
+# the file's info says it).
+PREPARE_SESSION_ENDED = (
+    CLS + "download_session_file_prepare_failed",
+    "File {0} cannot be prepared: download session {1} is {2}.",
+)
+# unsourced: a download URL that is unknown or dead (the upload URL's id).
+DOWNLOAD_NOT_FOUND = (
+    CLS + "transfer_endpoint_not_found",
+    "Nothing can be downloaded at {0}: the URL is unknown, or its session or file is gone.",
+)
+# unsourced: a Range that starts past the end of the file (answered 416).
+RANGE_NOT_SATISFIABLE = (
+    CLS + "transfer_range_not_satisfiable",
+    "Range {0} is not satisfiable: file {1} has {2} bytes.",
+)
 
 # --- PULL transfers ---------------------------------------------------------------------------
 # source (second-hand): govmomi's vcsim, vapi/simulator/simulator.go (its probe answers
@@ -361,10 +425,26 @@ SSL_CERTIFICATE_MISMATCH = (
     CLS + "ssl_certificate_mismatch",
     "The SSL certificate of {0} does not match the expected {1}.",
 )
-# unsourced: a ds:// source that does not exist.
+# unsourced: a ds:// source that does not exist; the text adds how to register one.
 DATASTORE_FILE_NOT_FOUND = (
     CLS + "datastore_file_not_found",
-    "File {0} was not found on the datastore.",
+    "File {0} was not found on the datastore: it is not a registered source; register it "
+    "with vc.add_source({0!r}, data) or a scenario's setup.sources.",
+)
+# own (text): an http(s) source that is neither registered nor fetched; the id is the
+# sourced http_request_error.
+SOURCE_NOT_REGISTERED = (
+    CLS + "http_request_error",
+    "HTTP request error: {0} is not a registered source and this fake does not fetch real "
+    "URLs; register it with vc.add_source({0!r}, data) or a scenario's setup.sources, or "
+    "let the fake fetch it (FakeVCenter(fetch=True), vcl-fake serve --fetch).",
+)
+# own (text): a real fetch the fake's policy refuses; the id is the sourced
+# http_request_error.
+FETCH_NOT_LOOPBACK = (
+    CLS + "http_request_error",
+    "HTTP request error: {0}: this fake fetches from loopback hosts only and {1} is not one "
+    "(FakeVCenter(fetch='any') or vcl-fake serve --fetch any lifts that).",
 )
 # source (text): https://github.com/aws/eks-anywhere/issues/1319 (a PULL that broke: "Error
 # transferring file <name> to <ds:// destination>. Reason: Error during transfer of <ds://

@@ -154,14 +154,26 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             if name.lower() != "content-length":
                 self.send_header(name, value)
+        given = Headers(response.headers).get("content-length")
         length = declared if declared is not None else len(response.body)
+        if declared is None and given is not None and (response.stream or not response.body):
+            length = int(given)  # a streamed body, or a HEAD answer, declares its length
         if response.status not in (204, 304):
             self.send_header("Content-Length", str(length))
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if response.stream is None:
             self.wfile.write(response.body)
+            return
+        sent = 0
+        for chunk in response.stream:
+            self.wfile.write(chunk)
+            sent += len(chunk)
+        if sent < length:  # a cut download: the client sees the connection close early
+            self.close_connection = True
 
     def _fault(self, scripted: Scripted) -> None:
         self.close_connection = True

@@ -51,6 +51,10 @@ STUBS = {
         "com.vmware.content.library.item.updatesession_client",
         "_FileStub",
     ),
+    "com.vmware.content.library.item.downloadsession.file": (
+        "com.vmware.content.library.item.downloadsession_client",
+        "_FileStub",
+    ),
 }
 
 

@@ -583,8 +583,14 @@ def test_item_storage_on_another_kind_of_backing(vc, call):
     ]
 
 
-def test_download_sessions_are_never_there(vc, call, items):
+def test_download_session_list(vc, call, items):
     assert call("download_session.list").value == []
+    http = requests.Session()
+    token = http.post(f"{vc.url}/api/session", auth=(USER, PASSWORD)).json()
+    http.headers["vmware-api-session-id"] = token
+    spec = {"library_item_id": items["photon"]}
+    created = http.post(f"{vc.url}/api/content/library/item/download-session", json=spec).json()
+    assert call("download_session.list").value == [created]
 
 
 # --- operations the fake does not model -------------------------------------------------------

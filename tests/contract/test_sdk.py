@@ -29,7 +29,7 @@ from vmware.vapi.vsphere.client import create_vsphere_client
 
 from contract.bindings import Checked
 from vcl_fake import FakeVCenter, ManualClock
-from vcl_fake.packages import signed_ovf, signing_certificate
+from vcl_fake.packages import ovf_package, signed_ovf, signing_certificate
 from vcl_fake.sdk import vsphere_client
 
 USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
@@ -309,3 +309,51 @@ def test_find_by_name_then_update_like_the_ansible_modules(vc, client):
         f"ds:///vmfs/volumes/datastore-11/contentlib-{library}/{item}/photon.ovf"
     ]
     assert vc._adapter.handle.seen[-1] == "jsonrpc item_storage.list"
+
+
+def test_export_through_a_download_session_like_the_vmware_sample(vc, client, item):
+    """Upload an OVF, then read every file back: create, list, prepare, poll, GET, compare."""
+    from com.vmware.content.library.item.downloadsession_client import File as DownloadFile
+    from com.vmware.content.library.item_client import DownloadSessionModel
+    from com.vmware.vapi.std.errors_client import Unauthorized
+
+    package = ovf_package("photon", {"photon-disk1.vmdk": bytes(range(256)) * 64})
+    sessions = client.content.library.item.UpdateSession
+    session_id = sessions.create(UpdateSessionModel(library_item_id=item))
+    upload(client, session_id, package)
+    sessions.complete(session_id)
+
+    downloads = client.content.library.item.DownloadSession
+    files = client.content.library.item.downloadsession.File
+    download_id = downloads.create(
+        DownloadSessionModel(library_item_id=item),
+        client_token="2a4d1c5e-1111-4c1e-9a55-cafe00000002",
+    )
+    exported = {}
+    for info in files.list(download_id):
+        assert info.status == DownloadFile.PrepareStatus.UNPREPARED
+        prepared = files.prepare(download_id, info.name, DownloadFile.EndpointType.HTTPS)
+        assert prepared.status == DownloadFile.PrepareStatus.PREPARE_REQUESTED
+        while (got := files.get(download_id, info.name)).status != "PREPARED":
+            vc.clock.advance(1)
+        exported[info.name] = requests.get(got.download_endpoint.uri).content
+        assert files.get(download_id, info.name).checksum_info.checksum
+    assert exported == {n: package[n] for n in ("photon.ovf", "photon-disk1.vmdk")}
+    downloads.keep_alive(download_id, progress=100)
+    model = downloads.get(download_id)
+    assert (model.state, model.client_progress, model.library_item_content_version) == (
+        DownloadSessionModel.State.ACTIVE,
+        100,
+        "2",
+    )
+    assert downloads.list(library_item_id=item) == [download_id]
+    with pytest.raises(InvalidArgument):
+        files.get(download_id, "missing.vmdk")
+    with pytest.raises(Unauthorized):
+        files.prepare(download_id, "photon.ovf", DownloadFile.EndpointType.DIRECT)
+    downloads.cancel(download_id)
+    with pytest.raises(NotAllowedInCurrentState):
+        downloads.cancel(download_id)
+    downloads.delete(download_id)
+    with pytest.raises(NotFound):
+        downloads.get(download_id)

@@ -92,7 +92,7 @@ def test_every_problem_is_reported_at_once_with_did_you_mean():
         "s.yaml:10:26: rules.0.then.error.type: 'SERVICE_UNAVAILABE' is not one of the 25 allowed values; did you mean 'SERVICE_UNAVAILABLE'?",
         "s.yaml:14:19: rules.1.then.delay: '5 minutes' is not a duration with a unit (500ms, 30s, 5m, 1.5h, 2d)",
         "s.yaml:17:5: unknown key 'whne' in rules.2; did you mean 'when'?",
-        "s.yaml:19:11: rules.3.then: exactly one action, one of: error, http, fault, delay, advance_clock, preview, transfer, expire_session, fail_session, expire_login",
+        "s.yaml:19:11: rules.3.then: exactly one action, one of: error, http, fault, delay, advance_clock, preview, transfer, prepare, expire_session, fail_session, expire_login",
         "s.yaml:22:5: 'rules.5' can never fire: 'rules.4' matches every call it would, and fires first",
         "s.yaml:25:22: transfer does not apply to update_session.create",
     ]
@@ -114,7 +114,7 @@ rules:
 """
     )
     assert found == [
-        "s.yaml:5:41: match.file needs file operations or upload; file.list carry no file name",
+        "s.yaml:5:41: match.file needs file operations, upload or download; file.list carry no file name",
         "s.yaml:6:19: no rule is named 'b'",
         "s.yaml:8:11: rule name 'a' is used twice",
         "s.yaml:10:19: a rule cannot wait for itself",

@@ -1,4 +1,4 @@
-"""The backend: one lock around the inventory, update sessions and API sessions.
+"""The backend: one lock around the inventory, update and download sessions, API sessions.
 
 The dispatcher reaches it through four methods (:meth:`Backend.locked`, :meth:`Backend.now`,
 :meth:`Backend.authenticate`, :meth:`Backend.call`); ``call`` finds the handler named after
@@ -20,14 +20,22 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from vcl_fake.backend.auth import Authenticator
+from vcl_fake.backend.downloads import DownloadSessions
+from vcl_fake.backend.fetch import policy
 from vcl_fake.backend.files import SessionFiles
 from vcl_fake.backend.ids import IdSource
 from vcl_fake.backend.inventory import Inventory
-from vcl_fake.backend.records import ItemFile, UpdateSession
+from vcl_fake.backend.records import ItemFile, Lease, UpdateSession
 from vcl_fake.backend.sessions import UpdateSessions
 from vcl_fake.backend.sources import Source
 from vcl_fake.clock import Clock, RequestClock
-from vcl_fake.contract.operations import PROBE_OPERATION, TABLE, UPLOAD_OPERATION, Operation
+from vcl_fake.contract.operations import (
+    DOWNLOAD_OPERATION,
+    PROBE_OPERATION,
+    TABLE,
+    UPLOAD_OPERATION,
+    Operation,
+)
 
 
 @functools.cache
@@ -35,10 +43,15 @@ def _handler_table() -> dict[str, tuple[int, bool]]:
     """Handler name -> (index of the service class defining it, whether it takes a
     ``context``), for every operation of the table, the probe and the data plane."""
     names = [op.handler_name for op in (*TABLE.values(), PROBE_OPERATION)]
-    names += [f"{UPLOAD_OPERATION.handler_name}_{stage}" for stage in ("begin", "finish")]
+    names += [
+        f"{op.handler_name}_{stage}"
+        for op in (UPLOAD_OPERATION, DOWNLOAD_OPERATION)
+        for stage in ("begin", "finish")
+    ]
     table = {}
+    services = (Authenticator, UpdateSessions, SessionFiles, Inventory, DownloadSessions)
     for name in names:
-        for index, cls in enumerate((Authenticator, UpdateSessions, SessionFiles, Inventory)):
+        for index, cls in enumerate(services):
             method = getattr(cls, name, None)
             if method is not None:
                 table[name] = (index, "context" in inspect.signature(method).parameters)
@@ -87,6 +100,7 @@ class Backend:
         session_retention: float = 300,
         api_session_timeout: float = 1800,
         seed: int | None = None,
+        fetch: bool | str | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self.clock = RequestClock(clock)
@@ -96,8 +110,19 @@ class Backend:
         self._sessions = UpdateSessions(
             self.clock, ids, self._inventory, timeout=session_timeout, retention=session_retention
         )
-        self._files = SessionFiles(self._sessions, keep_content=keep_content)
-        owners = (self._auth, self._sessions, self._files, self._inventory)
+        self._files = SessionFiles(
+            self._sessions, keep_content=keep_content, fetch=policy(fetch), locked=self.locked
+        )
+        self._downloads = DownloadSessions(
+            self.clock,
+            ids,
+            self._inventory,
+            timeout=session_timeout,
+            retention=session_retention,
+            lock=self._lock,
+        )
+        self._inventory.forget_item = self._forget_item
+        owners = (self._auth, self._sessions, self._files, self._inventory, self._downloads)
         self._handlers: dict[str, tuple[Callable[..., Any], bool]] = {
             name: (getattr(owners[index], name), wants)
             for name, (index, wants) in _handler_table().items()
@@ -168,15 +193,19 @@ class Backend:
         session_timeout: float | None = None,
         session_retention: float | None = None,
         api_session_timeout: float | None = None,
+        fetch: bool | str | None = None,
     ) -> None:
-        """Change users and timeouts (None: unchanged)."""
+        """Change users, timeouts and the fetch policy (None: unchanged)."""
         with self._lock:
             if users is not None:
                 self._auth.users = dict(users)
-            if session_timeout is not None:
-                self._sessions.timeout = _dt.timedelta(seconds=session_timeout)
-            if session_retention is not None:
-                self._sessions.retention = _dt.timedelta(seconds=session_retention)
+            for table in (self._sessions, self._downloads):  # update and download sessions
+                if session_timeout is not None:
+                    table.timeout = _dt.timedelta(seconds=session_timeout)
+                if session_retention is not None:
+                    table.retention = _dt.timedelta(seconds=session_retention)
+            if fetch is not None:
+                self._files.fetch = policy(fetch)
             if api_session_timeout is not None:
                 self._auth.idle_timeout = _dt.timedelta(seconds=api_session_timeout)
 
@@ -231,6 +260,14 @@ class Backend:
         where = self._files.uploads.get(str(token))
         return self.session(where[0]) if where else None
 
+    def download_session(self, session_id: object) -> Lease | None:
+        found = self._downloads.sessions.get(session_id) if isinstance(session_id, str) else None
+        return found
+
+    def session_of_download(self, token: object) -> Lease | None:
+        where = self._downloads.endpoints.get(str(token))
+        return self.download_session(where[0]) if where else None
+
     def item_name(self, item_id: object) -> str | None:
         item = self._inventory.items.get(item_id) if isinstance(item_id, str) else None
         return item.name if item is not None else None
@@ -238,12 +275,15 @@ class Backend:
     def expire_logins(self) -> None:
         self._auth.expire_all()
 
-    def expire_session(self, session: UpdateSession) -> None:
-        self._sessions.expire(session)
+    def _table(self, session: Lease) -> Any:
+        return self._sessions if isinstance(session, UpdateSession) else self._downloads
 
-    def end_session(self, session: UpdateSession, state: str, error: Any = None) -> None:
+    def expire_session(self, session: Lease) -> None:
+        self._table(session).expire(session)
+
+    def end_session(self, session: Lease, state: str, error: Any = None) -> None:
         with self._lock:
-            self._sessions.end(session, state, error)
+            self._table(session).end(session, state, error)
 
     def item_contents(self) -> dict[str, tuple[int, list[str]]]:
         """Item name -> (content version, file names), for expectations."""
@@ -270,3 +310,8 @@ class Backend:
     def item_id(self, name: str) -> str | None:
         with self._lock:
             return next((i.id for i in self._inventory.items.values() if i.name == name), None)
+
+    def _forget_item(self, item_id: str) -> None:
+        """A deleted item's sessions, of both kinds, go with it."""
+        self._sessions.forget_item(item_id)
+        self._downloads.forget_item(item_id)

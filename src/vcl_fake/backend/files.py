@@ -17,11 +17,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from vcl_fake import messages as M
-from vcl_fake.backend import ovf
+from vcl_fake.backend import fetch, ovf
 from vcl_fake.backend.records import (
     ACTIVE,
     DEFAULT_ALGORITHM,
@@ -29,6 +31,7 @@ from vcl_fake.backend.records import (
     ERROR,
     FAILED,
     NONE,
+    PULL,
     PUSH,
     READY,
     TRANSFERRING,
@@ -67,9 +70,15 @@ class SessionFiles(Content):
         *,
         keep_content: bool = True,
         trusted: list[str] | None = None,
+        fetch: str | None = None,
+        locked: Callable[[], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.keep_content = keep_content
+        #: May PULL fetch real URLs that are not registered? (a :mod:`fetch` policy, or None)
+        self.fetch = fetch
+        #: The backend's lock (fetch threads report under it).
+        self.locked: Callable[[], AbstractContextManager[Any]] | None = locked
         self.sources: dict[str, Source] = {}
         self.trusted: list[str] = trusted if trusted is not None else []
         self.review = Review(sessions.clock, self.trusted)
@@ -128,6 +137,7 @@ class SessionFiles(Content):
                 checksum=f.digest,
                 algorithm=f.algorithm,
                 version=previous.version + 1 if previous else 1,
+                cached=f.data is not None,
                 data=f.data,
             )
 
@@ -137,7 +147,7 @@ class SessionFiles(Content):
             return
         now = self.sessions.clock.now()
         last_end = None
-        for f in session.files.values():
+        for f in list(session.files.values()):  # a pulled descriptor may add its files
             if f.status == TRANSFERRING and f.source is not None:
                 last_end = self._advance_pull(session, f, now) or last_end
                 if session.state != ACTIVE:
@@ -206,7 +216,7 @@ class SessionFiles(Content):
         session.removed.discard(name)
         self.sessions.touch(session)
         if entry.source_type == PUSH:
-            entry.token = self.sessions.ids.token() + self.sessions.ids.token()
+            entry.token = self.sessions.ids.url_token()
             self.uploads[entry.token] = (session.id, name)
         elif entry.source_type == NONE:
             entry.status = READY
@@ -298,6 +308,8 @@ class SessionFiles(Content):
                 ) and not ovf.is_certificate(part.name)
                 self._accept(unpacked, part)
                 transfer.session.files[part.name] = unpacked
+            if entry.source_type == PULL and ovf.is_descriptor(entry.name) and entry.content:
+                self._pull_references(transfer.session, entry, at)
             return
         self._fail(transfer.session, entry, error, at)
 
@@ -313,6 +325,33 @@ class SessionFiles(Content):
             f"ds:///vmfs/volumes/{datastore}/contentlib-{library.id}/{item.id}/{name}"
             f"?serverId={inventory.server_guid}"
         )
+
+    def _pull_references(
+        self, session: UpdateSession, descriptor: SessionFile, at: _dt.datetime | None
+    ) -> None:
+        """A pulled descriptor brings the files it references, from URLs relative to its own,
+        as vCenter fetches them: each is a session file with its own progress."""
+        assert descriptor.content is not None and descriptor.source_endpoint is not None
+        base = descriptor.source_endpoint
+        for name in ovf.referenced_files(descriptor.content):
+            if name in session.files:
+                continue  # the client added it itself
+            try:
+                check_file_name(name)
+            except VapiError as exc:
+                self._fail(session, descriptor, exc.messages[0], at)
+                return
+            uri = urljoin(base["uri"], quote(name))
+            endpoint = {"uri": uri}
+            if urlsplit(uri).netloc == urlsplit(base["uri"]).netloc:
+                for key in ("ssl_certificate_thumbprint", "ssl_certificate"):
+                    if base.get(key):  # the descriptor's TLS expectations hold for its server
+                        endpoint[key] = base[key]
+            entry = SessionFile(name, PULL, source_endpoint=endpoint)
+            session.files[name] = entry
+            self._start_pull(session, entry, at)
+            if session.state != ACTIVE:
+                return
 
     @staticmethod
     def _accept(entry: SessionFile, sink: Sink) -> None:
@@ -374,20 +413,31 @@ class SessionFiles(Content):
         return entry.status
 
     # --- PULL: server-side transfers, computed lazily from the clock ---------------------------
-    def _start_pull(self, session: UpdateSession, entry: SessionFile) -> None:
+    def _start_pull(
+        self, session: UpdateSession, entry: SessionFile, at: _dt.datetime | None = None
+    ) -> None:
         endpoint = entry.source_endpoint or {}
         now = self.sessions.clock.now()
-        entry.status, entry.pull_started = TRANSFERRING, now
+        entry.status, entry.pull_started = TRANSFERRING, at or now
         source = self.sources.get(endpoint["uri"])
+        if source is None and self._fetchable(endpoint["uri"]):
+            self._fetch(session, entry)
+            return
         failure = (
             unknown_source(endpoint["uri"])
             if source is None
             else check_tls(source, endpoint, self.trusted, now)
         )
         if failure is not None:
-            self._fail(session, entry, failure, now)
+            self._fail(session, entry, failure, at or now)
             return
         assert source is not None
+        self._pull_from(session, entry, source)
+
+    def _pull_from(self, session: UpdateSession, entry: SessionFile, source: Source) -> None:
+        """Pull ``source`` into ``entry`` (started at ``entry.pull_started``), on the clock."""
+        now = self.sessions.clock.now()
+        started = entry.pull_started or now
         script = session.transfer_overrides.get(entry.name, {})
         entry.source = source = dataclasses.replace(
             source,
@@ -396,8 +446,47 @@ class SessionFiles(Content):
         )
         if not script.get("stall"):
             stop = source.size if source.fail_after is None else min(source.size, source.fail_after)
-            self.sessions.extend(session, now + source.duration(stop))
+            self.sessions.extend(session, started + source.duration(stop))
         self._advance_pull(session, entry, now)
+
+    # --- PULL of real URLs (opt-in): fetched in a thread, then pulled like a source -------------
+    def _fetchable(self, uri: str) -> bool:
+        return self.fetch is not None and urlsplit(uri).scheme.lower() in ("http", "https")
+
+    def _fetch(self, session: UpdateSession, entry: SessionFile) -> None:
+        endpoint = dict(entry.source_endpoint or {})
+        assert self.fetch is not None and self.locked is not None
+        refused = fetch.refusal(endpoint["uri"], self.fetch)
+        if refused is not None:
+            self._fail(session, entry, refused, entry.pull_started)
+            return
+        clock, trusted, locked = self.sessions.clock, list(self.trusted), self.locked
+
+        def judge(presented: Source) -> Message | None:
+            return check_tls(presented, endpoint, trusted, clock.now())
+
+        def done(result: fetch.Fetched) -> None:
+            with locked():
+                self._fetched(session, entry, result)
+
+        job = fetch.Fetch(endpoint["uri"], endpoint, judge, done)
+        entry.fetching = job
+        job.start()
+
+    def _fetched(self, session: UpdateSession, entry: SessionFile, result: fetch.Fetched) -> None:
+        """A fetch ended (caller holds the lock): pull what it brought, or fail the file."""
+        entry.fetching = None
+        alive = self.sessions.sessions.get(session.id) is session and session.state == ACTIVE
+        if not alive or session.files.get(entry.name) is not entry:
+            if result.source is not None and result.source.spool is not None:
+                result.source.spool.close()
+            return
+        if result.source is None:
+            assert result.failure is not None
+            self._fail(session, entry, result.failure, self.sessions.clock.now())
+            return
+        self._pull_from(session, entry, result.source)
+        self.refresh(session)  # a deferred complete may finish now
 
     def _advance_pull(
         self, session: UpdateSession, entry: SessionFile, now: _dt.datetime
@@ -426,6 +515,8 @@ class SessionFiles(Content):
         transfer = Transfer(session, entry, self.keep_content, self.review.manifest(session))
         transfer.script.pop("fail_after", None)  # already applied to the source
         transfer.feed(source.chunks())
+        if source.spool is not None:  # a real fetch's bytes: now in the file's own spool
+            source.spool.close()
         self._deliver(transfer, at)
         return at
 

@@ -35,6 +35,11 @@ class IdSource:
         """An unguessable token (128 bits or more of randomness)."""
         return secrets.token_hex(16)
 
+    @staticmethod
+    def url_token() -> str:
+        """The token of a transfer URL (upload or download): 256 bits of randomness."""
+        return secrets.token_hex(32)
+
 
 def check_client_token(token: str) -> None:
     """A client token must be a UUID (the bindings: InvalidArgument otherwise)."""

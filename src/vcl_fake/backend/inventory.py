@@ -6,11 +6,13 @@ import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from vcl_fake import messages as M
 from vcl_fake.backend.ids import IdSource, check_client_token
 from vcl_fake.backend.records import LOCAL, SUBSCRIBED, ItemFile
 from vcl_fake.clock import Clock
+from vcl_fake.contract.operations import STATIC_PATH
 from vcl_fake.errors import vapi_error
 
 if TYPE_CHECKING:
@@ -460,12 +462,6 @@ class Inventory:
             raise vapi_error("NOT_ALLOWED_IN_CURRENT_STATE", M.ITEM_BUSY_DELETE, item.id, busy)
         self._drop_item(item.id)
 
-    def download_session_list(self, library_item_id: str | None) -> list[str]:
-        """Always empty: creating a download session is not modelled (govc lists them)."""
-        if library_item_id is not None:
-            self.item(library_item_id)
-        return []
-
     def item_storage_list(self, library_item_id: str) -> list[dict[str, Any]]:
         item = self.item(library_item_id)
         return [self._storage(item, f) for f in item.files.values()]
@@ -497,14 +493,26 @@ class Inventory:
             "file_download_endpoint": None,
         }
 
-    def item_file_list(self, library_item_id: str) -> list[dict[str, Any]]:
-        return [f.info() for f in self.item(library_item_id).files.values()]
+    def item_file_list(self, library_item_id: str, context: Context) -> list[dict[str, Any]]:
+        item = self.item(library_item_id)
+        return [self.file_info(item, f, context.origin) for f in item.files.values()]
 
-    def item_file_get(self, library_item_id: str, name: str) -> dict[str, Any]:
-        found = self.item(library_item_id).files.get(name)
+    def item_file_get(self, library_item_id: str, name: str, context: Context) -> dict[str, Any]:
+        item = self.item(library_item_id)
+        found = item.files.get(name)
         if found is None:
             raise vapi_error("NOT_FOUND", M.ITEM_FILE_NOT_FOUND, library_item_id, name)
-        return found.info()
+        return self.file_info(item, found, context.origin)
+
+    @staticmethod
+    def file_info(item: Item, f: ItemFile, origin: str) -> dict[str, Any]:
+        """An item file's info; while the fake holds its bytes, ``file_download_endpoint`` is
+        its direct URL on ``origin`` (the caller's API session authorises it)."""
+        url = None
+        if f.data is not None:
+            where = f"{item.library_id}/{item.id}/{quote(f.name)}?version={f.version}"
+            url = f"{origin}{STATIC_PATH}{where}"
+        return f.info(url)
 
     def _drop_item(self, item_id: str) -> None:
         del self.items[item_id]

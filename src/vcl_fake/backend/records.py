@@ -48,10 +48,12 @@ class ItemFile:
     checksum: str | None = None
     algorithm: str = DEFAULT_ALGORITHM
     version: int = 1
+    #: On disk: a committed upload is when the fake kept its bytes (not with
+    #: ``keep_content=False``); a seeded file is as its seed says (default: yes).
     cached: bool = True
     data: IO[bytes] | None = field(default=None, repr=False)  # the content, when retained
 
-    def info(self) -> dict[str, Any]:
+    def info(self, download_url: str | None = None) -> dict[str, Any]:
         """``com.vmware.content.library.item.file.info``."""
         return {
             "name": self.name,
@@ -59,7 +61,7 @@ class ItemFile:
             "cached": self.cached,
             "version": str(self.version),
             "checksum_info": checksum_info(self.algorithm, self.checksum),
-            "file_download_endpoint": None,
+            "file_download_endpoint": download_url,
         }
 
 
@@ -83,6 +85,7 @@ class SessionFile:
     pull_started: _dt.datetime | None = None
     part_of: str | None = None  # the OVA this file was unpacked from
     parsed: Any = field(default=None, repr=False)  # a certificate file, parsed once
+    fetching: Any = field(default=None, repr=False)  # a real fetch in flight (fetch.Fetch)
 
     @property
     def digest(self) -> str | None:
@@ -124,7 +127,9 @@ class SessionFile:
             "checksum_info": checksum_info(self.algorithm, self.checksum),
             "source_endpoint": self.source_endpoint,
             "upload_endpoint": {"uri": uri} if uri else None,
-            "bytes_transferred": self.bytes_transferred,
+            "bytes_transferred": (
+                self.fetching.received if self.fetching is not None else self.bytes_transferred
+            ),
             "status": self.status,
             "error_message": self.error_message,
             "keep_in_storage": self.keep_in_storage,
@@ -132,7 +137,10 @@ class SessionFile:
 
 
 @dataclass
-class UpdateSession:
+class Lease:
+    """What update and download sessions share: a lease on an item that expires when idle
+    (see :mod:`vcl_fake.backend.leases`)."""
+
     id: str
     item_id: str
     content_version: int
@@ -141,14 +149,18 @@ class UpdateSession:
     state: str = ACTIVE
     client_progress: int = 0
     error_message: Message | None = None
-    warning_behavior: list[dict[str, Any]] = field(default_factory=list)
     generation: int = 0  # bumped whenever expiration_time changes (stale heap entries)
+    #: Set by scenario rules: per-file transfer behaviour.
+    transfer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class UpdateSession(Lease):
+    warning_behavior: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, SessionFile] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)  # item files to drop at complete
     completing: bool = False  # complete was called while server-side transfers still run
-    # Set by scenario rules: a forced preview, and per-file transfer behaviour.
-    preview_override: dict[str, Any] | None = None
-    transfer_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    preview_override: dict[str, Any] | None = None  # set by scenario rules
 
     def model(self, preview: dict[str, Any] | None) -> dict[str, Any]:
         """``update_session_model`` as get/list return it (``id`` omitted, as documented);

@@ -1,49 +1,29 @@
 """Update sessions: the state machine of ``com.vmware.content.library.item.UpdateSession``.
 
 States: ACTIVE -> DONE (complete) | CANCELED (cancel) | ERROR (fail, or a failure the server
-finds). Time-dependent changes are computed lazily from the clock when the state is read:
-an idle ACTIVE session past its ``expiration_time`` is gone, and so is an ended one past its
-retention period. Deadlines sit in a heap, so purging costs O(log n) per expired session and
-nothing otherwise, however many sessions exist.
+finds). Expiry, retention and client tokens are those of every lease
+(:mod:`vcl_fake.backend.leases`); an item has at most one ACTIVE update session.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import heapq
 from typing import Any
 
 from vcl_fake import messages as M
-from vcl_fake.backend.ids import IdSource, check_client_token
+from vcl_fake.backend.ids import IdSource
 from vcl_fake.backend.inventory import Inventory
+from vcl_fake.backend.leases import Leases, Texts
 from vcl_fake.backend.records import (
     ACTIVE,
     CANCELED,
     DONE,
-    ERROR,
     LOCAL,
     VM_TEMPLATE,
     UpdateSession,
 )
 from vcl_fake.clock import Clock
-from vcl_fake.errors import Message, VapiError, message, vapi_error
-
-
-def refused(operation: str, session: UpdateSession) -> VapiError:
-    """NOT_ALLOWED_IN_CURRENT_STATE for ``operation`` in the session's state, with the
-    session's error text as the reason when it has one (as vCenter words it)."""
-    if session.error_message is not None:
-        reason = session.error_message.get("default_message", "")
-        return vapi_error(
-            "NOT_ALLOWED_IN_CURRENT_STATE",
-            M.SESSION_COMPLETE_IN_ERROR,
-            operation,
-            session.state,
-            reason,
-        )
-    return vapi_error(
-        "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_NOT_ACTIVE, operation, session.state
-    )
+from vcl_fake.errors import vapi_error
 
 
 class Content:
@@ -73,8 +53,16 @@ class Content:
         """The session ended or was dropped: release what it holds."""
 
 
-class UpdateSessions:
+class UpdateSessions(Leases[UpdateSession]):
     """All update sessions of one fake. Callers hold the backend lock."""
+
+    texts = Texts(
+        not_found=M.SESSION_NOT_FOUND,
+        not_active=M.SESSION_NOT_ACTIVE,
+        not_active_because=M.SESSION_COMPLETE_IN_ERROR,
+        token_reused=M.CLIENT_TOKEN_REUSED,
+        client_failed=M.CLIENT_FAILED,
+    )
 
     def __init__(
         self,
@@ -85,84 +73,21 @@ class UpdateSessions:
         timeout: float,
         retention: float,
     ) -> None:
-        self.clock = clock
-        self.ids = ids
-        self.inventory = inventory
-        self.timeout = _dt.timedelta(seconds=timeout)
-        self.retention = _dt.timedelta(seconds=retention)
-        self.sessions: dict[str, UpdateSession] = {}
+        super().__init__(clock, ids, inventory, timeout=timeout, retention=retention)
         self.active_by_item: dict[str, str] = {}
-        self.by_item: dict[str, dict[str, None]] = {}  # item -> its session ids, in order
-        self.by_token: dict[str, str] = {}
-        self._deadlines: list[tuple[_dt.datetime, int, str]] = []
         #: The session's content (files, transfers): see :class:`Content`.
         self.content: Content = Content()
         inventory.is_busy = self.active_session_of
-        inventory.forget_item = self._forget_item
 
-    # --- time ----------------------------------------------------------------------------------
-    def purge(self) -> None:
-        """Drop sessions whose deadline has passed (expired ACTIVE ones, retained ended ones)."""
-        now = self.clock.now()
-        heap = self._deadlines
-        while heap and heap[0][0] < now:
-            _, generation, session_id = heapq.heappop(heap)
-            found = self.sessions.get(session_id)
-            if found is None or found.generation != generation:
-                continue
-            self.content.refresh(found)  # transfers may have ended it, with a new deadline
-            if found.generation == generation and found.expiration_time < now:
-                self._drop(found)
+    def refresh(self, session: UpdateSession) -> None:
+        self.content.refresh(session)
 
-    def _set_deadline(self, session: UpdateSession, deadline: _dt.datetime) -> None:
-        session.expiration_time = deadline
-        session.generation += 1
-        heapq.heappush(self._deadlines, (deadline, session.generation, session.id))
-
-    def touch(self, session: UpdateSession) -> None:
-        """Activity: the session may not expire for another ``timeout``."""
-        self._set_deadline(session, self.clock.now() + self.timeout)
-
-    def end(
-        self,
-        session: UpdateSession,
-        state: str,
-        error: Message | None = None,
-        at: _dt.datetime | None = None,
-    ) -> None:
-        """Finish ``session`` (at ``at``, default now): it is kept for the retention period."""
-        session.state = state
-        session.error_message = error
-        session.completing = False
-        self.active_by_item.pop(session.item_id, None)
-        self.content.close(session)
-        self._set_deadline(session, (at or self.clock.now()) + self.retention)
-
-    def extend(self, session: UpdateSession, until: _dt.datetime) -> None:
-        """Server-side work runs until ``until``: the session may not expire before it."""
-        if until + self.timeout > session.expiration_time:
-            self._set_deadline(session, until + self.timeout)
-
-    def _drop(self, session: UpdateSession) -> None:
-        del self.sessions[session.id]
-        of_item = self.by_item.get(session.item_id, {})
-        of_item.pop(session.id, None)
-        if not of_item:
-            self.by_item.pop(session.item_id, None)
-        self.content.close(session)
+    def release(self, session: UpdateSession) -> None:
+        if session.state != ACTIVE:
+            session.completing = False
         if self.active_by_item.get(session.item_id) == session.id:
             del self.active_by_item[session.item_id]
-        if session.client_token is not None:
-            self.by_token.pop(session.client_token, None)
-
-    def expire(self, session: UpdateSession) -> None:
-        """The session is gone at once, as if it had timed out."""
-        if session.id in self.sessions:
-            self._drop(session)
-
-    def _forget_item(self, item_id: str) -> None:
-        for found in [self.sessions[i] for i in self.by_item.get(item_id, ())]:
-            self._drop(found)
+        self.content.close(session)
 
     # --- lookups -------------------------------------------------------------------------------
     def active_session_of(self, item_id: str) -> str | None:
@@ -172,22 +97,11 @@ class UpdateSessions:
             self.content.refresh(self.sessions[session_id])
         return self.active_by_item.get(item_id)
 
-    def get(self, session_id: str) -> UpdateSession:
-        """The session, brought up to the clock."""
-        self.purge()
-        found = self.sessions.get(session_id)
-        if found is None:
-            raise vapi_error("NOT_FOUND", M.SESSION_NOT_FOUND, session_id)
-        self.content.refresh(found)
-        return found
-
     def active(
         self, session_id: str, operation: str, *, completing_ok: bool = False
     ) -> UpdateSession:
         """The session, which must be ACTIVE (and, unless ``completing_ok``, not completing)."""
-        found = self.get(session_id)
-        if found.state != ACTIVE:
-            raise refused(operation, found)
+        found = super().active(session_id, operation)
         if found.completing and not completing_ok:
             raise vapi_error(
                 "NOT_ALLOWED_IN_CURRENT_STATE", M.SESSION_COMPLETING, operation, session_id
@@ -197,21 +111,10 @@ class UpdateSessions:
     # --- operation handlers --------------------------------------------------------------------
     def update_session_create(self, create_spec: dict[str, Any], client_token: str | None) -> str:
         self.purge()
-        item_id = create_spec["library_item_id"]
-        if client_token is not None:
-            check_client_token(client_token)
-            earlier = self.sessions.get(self.by_token.get(client_token, ""))
-            if earlier is not None:
-                if earlier.item_id != item_id:
-                    raise vapi_error(
-                        "INVALID_ARGUMENT",
-                        M.CLIENT_TOKEN_REUSED,
-                        client_token,
-                        earlier.id,
-                        earlier.item_id,
-                    )
-                return earlier.id
-        item = self.inventory.item(item_id)
+        earlier = self.earlier(client_token, create_spec["library_item_id"])
+        if earlier is not None:
+            return earlier
+        item = self.inventory.item(create_spec["library_item_id"])
         library = self.inventory.library(item.library_id)
         if library.type != LOCAL:
             raise vapi_error("INVALID_ELEMENT_TYPE", M.SESSION_ITEM_SUBSCRIBED, item.id, library.id)
@@ -229,24 +132,15 @@ class UpdateSessions:
             warning_behavior=[dict(w) for w in create_spec.get("warning_behavior") or ()],
         )
         self.content.seed(session)
-        self.sessions[session.id] = session
-        self.by_item.setdefault(item.id, {})[session.id] = None
         self.active_by_item[item.id] = session.id
-        if client_token is not None:
-            self.by_token[client_token] = session.id
-        self.touch(session)
-        return session.id
+        return self.register(session)
 
     def update_session_get(self, update_session_id: str) -> dict[str, Any]:
         session = self.get(update_session_id)
         return session.model(self.content.preview(session) if session.state == ACTIVE else None)
 
     def update_session_list(self, library_item_id: str | None) -> list[str]:
-        self.purge()
-        if library_item_id is not None:
-            self.inventory.item(library_item_id)
-            return list(self.by_item.get(library_item_id, ()))
-        return list(self.sessions)
+        return self.ids_of(library_item_id)
 
     def update_session_update(self, update_session_id: str, update_spec: dict[str, Any]) -> None:
         session = self.active(update_session_id, "update")
@@ -274,27 +168,16 @@ class UpdateSessions:
         self, update_session_id: str, client_progress: int | None
     ) -> None:
         session = self.active(update_session_id, "keep_alive")
-        if client_progress is not None:
-            if not 0 <= client_progress <= 100:
-                raise vapi_error(
-                    "INVALID_ARGUMENT",
-                    M.VALUE_OUT_OF_RANGE,
-                    "client_progress",
-                    client_progress,
-                    "progress is a percentage from 0 to 100",
-                )
-            session.client_progress = client_progress
-        self.touch(session)
+        self.keep_alive(session, client_progress, "client_progress")
 
     def update_session_cancel(self, update_session_id: str) -> None:
         self.end(self.active(update_session_id, "cancel", completing_ok=True), CANCELED)
 
     def update_session_fail(self, update_session_id: str, client_error_message: str) -> None:
-        session = self.active(update_session_id, "fail", completing_ok=True)
-        self.end(session, ERROR, message(M.CLIENT_FAILED, client_error_message))
+        self.fail(self.active(update_session_id, "fail", completing_ok=True), client_error_message)
 
     def update_session_delete(self, update_session_id: str) -> None:
         session = self.get(update_session_id)
         if session.state == ACTIVE:
-            raise refused("delete", session)
+            raise self.refused("delete", session)
         self._drop(session)

@@ -1,9 +1,10 @@
 """PULL sources: what the fake's server side finds when it fetches ``source_endpoint.uri``.
 
 Tests register sources with ``vc.add_source(uri, data=..., rate=..., certificate=...,
-fail_after=...)``; an unregistered URI behaves like a server that answers 404 (or a missing
-datastore file). For ``https`` sources given a ``certificate`` (PEM, the server's certificate
-first, then its chain), the endpoint's TLS expectations are checked the way vCenter does:
+fail_after=...)``; pulling an unregistered URI fails with a message saying so and how to
+register it, unless the fake may fetch real URLs (:mod:`vcl_fake.backend.fetch`). For
+``https`` sources given a ``certificate`` (PEM, the server's certificate first, then its
+chain), the endpoint's TLS expectations are checked the way vCenter does:
 ``ssl_certificate`` must equal it, else ``ssl_certificate_thumbprint`` must match (SHA-256,
 or SHA-1 for compatibility), else the chain must verify against the fake's trusted roots for
 the URI's host at the fake's current time. An https source with no certificate presents one
@@ -16,9 +17,9 @@ import datetime as _dt
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
@@ -41,10 +42,17 @@ class Source:
     rate: float | None = None  # bytes per second; None: instant
     certificate: str | None = None  # PEM chain the https server presents
     fail_after: int | None = None  # the connection breaks after this many bytes
+    spool: IO[bytes] | None = field(default=None, compare=False)  # what a real fetch brought
 
     def chunks(self, limit: int | None = None) -> Iterator[bytes]:
         """The content, at most ``limit`` bytes, in chunks."""
         remaining = self.size if limit is None else min(limit, self.size)
+        if self.spool is not None:
+            self.spool.seek(0)
+            while remaining > 0 and (chunk := self.spool.read(min(CHUNK, remaining))):
+                remaining -= len(chunk)
+                yield chunk
+            return
         if self.data is None and self.path is None:  # synthetic content of a given size
             pattern = bytes(range(256)) * (CHUNK // 256)
             while remaining > 0:
@@ -198,8 +206,8 @@ def _verify_chain(
 
 
 def unknown_source(uri: str) -> Message:
-    """What fetching an unregistered URI reports."""
+    """What pulling an unregistered URI reports, when the fake does not fetch it."""
     parts = urlsplit(uri)
     if parts.scheme.lower() in ("ds", "file"):
         return message(M.DATASTORE_FILE_NOT_FOUND, uri)
-    return message(M.HTTP_REQUEST_ERROR, f"GET {uri} answered 404 Not Found")
+    return message(M.SOURCE_NOT_REGISTERED, uri)

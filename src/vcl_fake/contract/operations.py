@@ -14,6 +14,7 @@ passes authentication, scenario rules and the journal like any call, then answer
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,6 +45,7 @@ SERVICE_ALIASES: dict[str, str] = {
     "com.vmware.content.library.item.file": "item_file",
     "com.vmware.content.library.item.storage": "item_storage",
     "com.vmware.content.library.item.download_session": "download_session",
+    "com.vmware.content.library.item.downloadsession.file": "download_file",
     "com.vmware.content.library.item.update_session": "update_session",
     "com.vmware.content.library.item.updatesession.file": "file",
 }
@@ -56,8 +58,11 @@ OPERATION_ALIASES: dict[tuple[str, str], str] = {
 LOGIN = ("com.vmware.cis.session", "create")
 #: The data plane is not a vAPI operation, but the journal and scenarios name it too.
 UPLOAD = "upload"
-#: Where upload URLs live: ``{origin}/cls/data/{token}/{file name}``.
+#: Where upload and download URLs live: ``{origin}/cls/data/{token}/{file name}``.
 UPLOAD_PATH = "/cls/data/"
+DOWNLOAD = "download"
+#: Where an item file's direct URL lives: ``{origin}/cls/static/{library}/{item}/{file name}``.
+STATIC_PATH = "/cls/static/"
 #: govc's undocumented ``/rest`` probe of a PULL source (not in the bindings).
 PROBE = "file.probe"
 
@@ -298,6 +303,32 @@ UPLOAD_OPERATION = Operation(
     auth="url",
     hidden=frozenset({"token"}),
 )
+#: The download data plane (``GET``/``HEAD`` of a download URL, which authorises it, or of an
+#: item file's direct URL, which the caller's API session authorises): it passes the
+#: dispatcher twice (``download_begin``, ``download_finish``, once the body is sent).
+DOWNLOAD_OPERATION = Operation(
+    service="vcl_fake.data",
+    name="download",
+    alias=DOWNLOAD,
+    params={
+        "token": Optional(Scalar("string")),
+        "library_item_id": Optional(Scalar("string")),
+        "library_id": Optional(Scalar("string")),
+        "version": Optional(Scalar("string")),
+        "file_name": Scalar("string"),
+        "method": Scalar("string"),
+        "range": Optional(Scalar("string")),
+        "bytes": Optional(Scalar("integer")),
+    },
+    output=Dynamic(),
+    errors=frozenset(),
+    api=None,
+    rest=None,
+    auth="url",
+    hidden=frozenset({"token"}),
+)
+#: The direct download of an item file: the same, authorised by the caller's API session.
+STATIC_DOWNLOAD_OPERATION = dataclasses.replace(DOWNLOAD_OPERATION, auth="session")
 #: full id -> every operation of the bindings that vcl_fake does not model.
 NOT_MODELLED: dict[str, Operation] = _build_unmodelled()
 #: (service id, operation id) -> Operation, modelled or not.
@@ -305,7 +336,7 @@ BY_ID: dict[tuple[str, str], Operation] = {
     (op.service, op.name): op for op in (*TABLE.values(), *NOT_MODELLED.values())
 }
 #: Every name a scenario or the journal may use.
-NAMES: tuple[str, ...] = (*TABLE, PROBE, UPLOAD)
+NAMES: tuple[str, ...] = (*TABLE, PROBE, UPLOAD, DOWNLOAD)
 
 
 def operations() -> Iterator[Operation]:

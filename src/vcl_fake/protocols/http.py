@@ -109,9 +109,13 @@ class Request:
 
 @dataclass
 class Response:
+    """An answer. A download streams: ``stream`` yields its body in chunks (``body`` stays
+    empty) and ``Content-Length`` is in ``headers``; fewer bytes than that is a cut answer."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    stream: Iterable[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, value: Any, headers: Mapping[str, str] | None = None) -> Response:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
 from vcl_fake.contract import enums
-from vcl_fake.contract.operations import NAMES, UPLOAD
+from vcl_fake.contract.operations import DOWNLOAD, NAMES, UPLOAD
 from vcl_fake.errors import ERROR_TYPES, VapiError, message
 from vcl_fake.protocols.http import Response, Scripted
 from vcl_fake.scenario.data import rate, seconds, size
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from vcl_fake.scenario.engine import Engine
     from vcl_fake.scenario.event import Event
 
-#: Operations whose input names a session (so session actions apply).
-SESSION_OPERATIONS = frozenset(
+#: Operations whose input names an update session (so preview actions apply).
+UPDATE_SESSION_OPERATIONS = frozenset(
     n
     for n in NAMES
     if (
@@ -37,11 +37,25 @@ SESSION_OPERATIONS = frozenset(
     or n.startswith("file.")
     or n == UPLOAD
 )
+#: Operations whose input names an update or download session (so session actions apply).
+SESSION_OPERATIONS = UPDATE_SESSION_OPERATIONS | frozenset(
+    n
+    for n in NAMES
+    if (
+        n.startswith("download_session.")
+        and n not in ("download_session.create", "download_session.list")
+    )
+    or n.startswith("download_file.")
+    or n == DOWNLOAD
+)
 #: Operations whose input names a file (``match.file`` applies).
-FILE_OPERATIONS = frozenset(n for n in NAMES if n.startswith("file.") and n != "file.list") | {
-    UPLOAD
-}
-TRANSFER_OPERATIONS = frozenset({"file.add", UPLOAD})
+FILE_OPERATIONS = frozenset(
+    n
+    for n in NAMES
+    if n.split(".")[0] in ("file", "download_file") and n not in ("file.list", "download_file.list")
+) | {UPLOAD, DOWNLOAD}
+TRANSFER_OPERATIONS = frozenset({"file.add", UPLOAD, DOWNLOAD})
+PREPARE_OPERATIONS = frozenset({"download_file.prepare"})
 FAULTS = ("connection_error", "read_timeout", "truncated_body")
 
 Effect = Callable[["Engine", "Rule", "Event"], None]
@@ -124,7 +138,19 @@ def _fail_session(engine: Engine, rule: Rule, event: Event) -> None:
 def _preview(engine: Engine, rule: Rule, event: Event) -> None:
     session = engine.session_of(event)
     if session is not None:
-        session.preview_override = dict(rule.argument)
+        session.preview_override = dict(rule.argument)  # type: ignore[attr-defined]
+
+
+def _prepare(engine: Engine, rule: Rule, event: Event) -> None:
+    session, name = engine.session_of(event), engine.file_of(event)
+    if session is None or name is None:
+        return
+    arg = rule.argument
+    script: dict[str, Any] = {k: seconds(arg[k]) for k in ("requested", "preparing") if k in arg}
+    for key in ("stall", "fail"):
+        if key in arg:
+            script[key] = arg[key]
+    session.prepare_overrides[name] = script  # type: ignore[attr-defined]
 
 
 def _transfer(engine: Engine, rule: Rule, event: Event) -> None:
@@ -189,7 +215,7 @@ _DECLARED = (
         "`read_timeout`: it raises `requests.ReadTimeout`; `truncated_body`: the model acts, "
         "then the answer's body is cut short (`ChunkedEncodingError` on reading it), and an "
         "answer with no body (204) never arrives (`ConnectionError`), so the client cannot "
-        "know whether the call took effect",
+        "know whether the call took effect; a download sends half its declared bytes",
         _fault,
     ),
     Action(
@@ -223,7 +249,7 @@ _DECLARED = (
         "the session's preview is forced from now on; forced warnings block complete until "
         "ignored like real ones",
         _preview,
-        SESSION_OPERATIONS,
+        UPDATE_SESSION_OPERATIONS,
     ),
     Action(
         "transfer",
@@ -244,9 +270,33 @@ _DECLARED = (
         "vCenter's \"Error transferring file <name> to <destination>. Reason: ...\" text, "
         "`message` its cause, by default \"Pipe closed\" for a PUSH and \"connection reset "
         "by peer\" for a PULL; a PUSH answers 500), never finish (`stall`), or arrive damaged "
-        "(`corrupt`: caught only if a checksum was declared)",
+        "(`corrupt`: caught only if a checksum was declared). On `download`, for that download "
+        "only: the fake clock moves by size/`rate` (a slow download), the body stops after "
+        "`fail_after` bytes while `Content-Length` declares them all (`ChunkedEncodingError`), "
+        "or its first byte is flipped (`corrupt`)",
         _transfer,
         TRANSFER_OPERATIONS,
+    ),
+    Action(
+        "prepare",
+        obj(
+            {
+                "requested": ref("duration"),
+                "preparing": ref("duration"),
+                "stall": {"type": "boolean"},
+                "fail": text("the file fails preparation with this message"),
+            },
+            minProperties=1,
+        ),
+        False,
+        ("`prepare: {requested?, preparing?, stall?, fail?}`",),
+        "on `download_file.prepare` of the matched file: it stays PREPARE_REQUESTED for "
+        "`requested`, then PREPARING for `preparing` (its `bytes_transferred` growing), then "
+        "PREPARED; PREPARING forever (`stall`); or ERROR with the message `fail`. Without a "
+        "rule a prepared file is PREPARED at once (the prepare call itself answers "
+        "PREPARE_REQUESTED)",
+        _prepare,
+        PREPARE_OPERATIONS,
     ),
     Action(
         "expire_session",

@@ -208,7 +208,7 @@ def _fit(doc: Document, rule: Rule, where: DocPath) -> list[Problem]:
         problems.append(
             doc.at(
                 (*where, "match", "file"),
-                f"match.file needs file operations or upload; {odd} carry no file name",
+                f"match.file needs file operations, upload or download; {odd} carry no file name",
             )
         )
     needs = ACTIONS[rule.action].applies_to

@@ -19,7 +19,8 @@ from vcl_fake.scenario.data import Rule, Scenario
 from vcl_fake.scenario.event import Event
 
 if TYPE_CHECKING:
-    from vcl_fake.backend import Backend, UpdateSession
+    from vcl_fake.backend import Backend
+    from vcl_fake.backend.records import Lease
     from vcl_fake.journal import Call
 
 
@@ -82,10 +83,16 @@ class Engine:
         return count >= first and (times is None or count < first + times)
 
     # --- what a call concerns ----------------------------------------------------------------
-    def session_of(self, event: Event) -> UpdateSession | None:
+    def session_of(self, event: Event) -> Lease | None:
+        """The update or download session the call names (by id, or its URL's token)."""
+        raw = event.raw
         if event.operation == "upload":
-            return self.target.session_of_upload(event.raw.get("token"))
-        return self.target.session(event.raw.get("update_session_id"))
+            return self.target.session_of_upload(raw.get("token"))
+        if event.operation == "download":
+            return self.target.session_of_download(raw.get("token"))
+        if event.operation.startswith("download_"):
+            return self.target.download_session(raw.get("download_session_id"))
+        return self.target.session(raw.get("update_session_id"))
 
     def item_of(self, event: Event) -> str | None:
         """The name of the item the call concerns."""

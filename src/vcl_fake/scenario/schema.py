@@ -78,6 +78,11 @@ def build() -> dict[str, Any]:
             "session_timeout": ref("duration"),
             "retention": ref("duration"),
             "api_session_timeout": ref("duration"),
+            "fetch": {
+                "enum": [False, True, "loopback", "any"],
+                "description": "PULL fetches real http(s) URLs that are not registered sources "
+                "(true or loopback: loopback hosts only; any: every host)",
+            },
             "trusted_roots": {"type": "array", "items": text("PEM text or a file path")},
             "libraries": {"type": "array", "items": library},
             "sources": {"type": "array", "items": source},
@@ -101,7 +106,7 @@ def build() -> dict[str, Any]:
             "match": obj(
                 {
                     "operation": operation_list,
-                    "file": text("glob on the file name (file.* and upload)"),
+                    "file": text("glob on the file name (file operations, upload, download)"),
                     "item": text("the item's name"),
                     "protocol": {"enum": PROTOCOLS},
                 },

@@ -42,6 +42,7 @@ def apply(scenario: Scenario, target: Backend, clock: Clock) -> None:
         session_timeout=_seconds(setup, "session_timeout"),
         session_retention=_seconds(setup, "retention"),
         api_session_timeout=_seconds(setup, "api_session_timeout"),
+        fetch=setup.get("fetch"),
     )
     for root in roots:
         target.trust(root)
