@@ -160,20 +160,21 @@ def test_cancel_and_fail_end_the_session_and_its_urls(api, stored, clock, action
         }
     assert "download_endpoint" not in file_get(api, did, "disk.vmdk")
     assert_error(requests.get(url), 404, "NOT_FOUND", CLS + "transfer_endpoint_not_found")
-    for again, extra in (("cancel", {}), ("fail", {"client_error_message": "x"})):
+    # as an update session refuses: [operation, state], plus the error text when it has one
+    refusal = CLS + "download_session_invalid_state_for_operation"
+    reason = ["disk full"] if state == "ERROR" else []
+    for again, extra in (
+        ("cancel", {}),
+        ("fail", {"client_error_message": "x"}),
+        ("keep_alive", {}),
+    ):
         refused = assert_error(
-            act(api, did, again, **extra),
+            act(api, did, again.replace("_", "-"), **extra),
             400,
             "NOT_ALLOWED_IN_CURRENT_STATE",
-            CLS + "download_session_invalid_state",
+            refusal + ("_reason" if reason else ""),
         )
-        assert refused["messages"][0]["args"] == [again, did, state]
-    assert_error(
-        act(api, did, "keep-alive"),
-        400,
-        "NOT_ALLOWED_IN_CURRENT_STATE",
-        CLS + "download_session_invalid_state",
-    )
+        assert refused["messages"][0]["args"] == [again, state, *reason]
     info = prepare(api, did, "photon.ovf").json()  # an ended session prepares nothing
     assert (info["status"], info["error_message"]["id"]) == (
         "ERROR",

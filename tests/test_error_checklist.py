@@ -222,7 +222,34 @@ SCRIPT_INPUT: dict[str, dict[str, Any]] = {
     "library.update": {"library_id": "x", "update_spec": {}},
     "local_library.update": {"library_id": "x", "update_spec": {}},
     "item.update": {"library_item_id": "x", "update_spec": {}},
+    "download_session.create": {"create_spec": {"library_item_id": "x"}},
+    "download_session.fail": {"download_session_id": "x", "client_error_message": "m"},
 }
+
+
+def on_download(alias: str, end: str | None = None, **params: Any) -> Provoker:
+    """Call ``alias`` on a new download session of an item with one file, first ended by
+    ``end`` (cancel, fail)."""
+
+    def provoke(vc: FakeVCenter, wire: Wire, protocol: str) -> Answer:
+        item = vc.create_item(_library(vc), "photon", files=[{"name": "photon.ovf", "size": 9}])
+        spec = {"library_item_id": item}
+        session_id = wire.call(protocol, "download_session.create", create_spec=spec).result
+        if end is not None:
+            extra = {"client_error_message": "m"} if end == "fail" else {}
+            wire.call(protocol, f"download_session.{end}", download_session_id=session_id, **extra)
+        return wire.call(protocol, alias, download_session_id=session_id, **params)
+
+    return provoke
+
+
+def download_create(token: str | None = None) -> Provoker:
+    def provoke(vc: FakeVCenter, wire: Wire, protocol: str) -> Answer:
+        spec = {"library_item_id": _item(vc)}
+        extra = {"client_token": token} if token is not None else {}
+        return wire.call(protocol, "download_session.create", create_spec=spec, **extra)
+
+    return provoke
 
 
 def scripted(alias: str, error: str) -> Provoker:
@@ -344,6 +371,22 @@ CHECKLIST: dict[tuple[str, str], tuple[str, Provoker | None, str]] = {
         MODELLED, on_session("file.remove", file_name="ghost.iso"), "no such file"),
     ("download_session.list", "NOT_FOUND"): (
         MODELLED, call("download_session.list", library_item_id="x"), "no such item"),
+    ("download_session.create", "INVALID_ARGUMENT"): (
+        MODELLED, download_create(token="not-a-uuid"), "client token not a UUID; input checks"),
+    ("download_session.create", "NOT_FOUND"): (
+        MODELLED,
+        call("download_session.create", create_spec={"library_item_id": "x"}),
+        "no such item",
+    ),
+    ("download_file.get", "INVALID_ARGUMENT"): (
+        MODELLED, on_download("download_file.get", file_name="ghost.iso"), "no such file"),
+    ("download_file.prepare", "INVALID_ARGUMENT"): (
+        MODELLED, on_download("download_file.prepare", file_name="ghost.iso"), "no such file"),
+    ("download_file.prepare", "UNAUTHORIZED"): (
+        MODELLED,
+        on_download("download_file.prepare", file_name="photon.ovf", endpoint_type="DIRECT"),
+        "a DIRECT endpoint: no one holds ContentLibrary.ReadStorage",
+    ),
     ("library.find", "INVALID_ARGUMENT"): (
         MODELLED, call("library.find", spec={}), "a find spec that sets nothing"),
     ("item.find", "INVALID_ARGUMENT"): (
@@ -433,6 +476,33 @@ for _alias, _end, _why in [
         on_session(f"update_session.{_alias}", _end, **_params),
         _why,
     )
+for _alias in ("get", "keep_alive", "cancel", "fail", "delete"):
+    CHECKLIST[(f"download_session.{_alias}", "NOT_FOUND")] = (
+        MODELLED,
+        call(f"download_session.{_alias}", **{**SCRIPT_INPUT.get(f"download_session.{_alias}", {}),
+                                             "download_session_id": "x:y"}),
+        "no such session (or it expired)",
+    )  # fmt: skip
+for _alias in ("keep_alive", "cancel", "fail"):
+    CHECKLIST[(f"download_session.{_alias}", "NOT_ALLOWED_IN_CURRENT_STATE")] = (
+        MODELLED,
+        on_download(
+            f"download_session.{_alias}",
+            "cancel",
+            **({"client_error_message": "m"} if _alias == "fail" else {}),
+        ),
+        "the session is not ACTIVE",
+    )
+for _alias, _params in [
+    ("download_file.list", {}),
+    ("download_file.get", {"file_name": "f"}),
+    ("download_file.prepare", {"file_name": "f"}),
+]:
+    CHECKLIST[(_alias, "NOT_FOUND")] = (
+        MODELLED,
+        call(_alias, download_session_id="x:y", **_params),
+        "no such session",
+    )
 for _alias in ("file.add", "file.get", "file.list", "file.remove", "file.validate"):
     CHECKLIST[(_alias, "NOT_FOUND")] = (
         MODELLED,
@@ -444,8 +514,10 @@ for _alias in ("file.add", "file.get", "file.list", "file.remove", "file.validat
 NOT_MODELLED = {
     "UNAUTHORIZED": "privileges are not modelled: every user may do everything",
     "SERVICE_UNAVAILABLE": "the fake is always available",
-    ("item_file.get", "UNSUPPORTED"): "file_download_endpoint is never built",
-    ("item_file.list", "UNSUPPORTED"): "file_download_endpoint is never built",
+    ("item_file.get", "UNSUPPORTED"): "file names are percent-encoded into the direct URL: "
+    "every name makes one",
+    ("item_file.list", "UNSUPPORTED"): "file names are percent-encoded into the direct URL: "
+    "every name makes one",
     ("local_library.update", "RESOURCE_BUSY"): "no update runs concurrently: every call runs "
     "under the backend's lock",
 }

@@ -130,15 +130,15 @@ def test_unregistered_source_says_so_and_how_to_register_it(api, item):
     uri = "http://nowhere.example.org/a.iso"
     info = add_pull(api, session_id, uri=uri)
     assert info["status"] == "ERROR"
+    reason = (
+        f"{uri} is not a registered source and this fake does not fetch real URLs; register "
+        f"it with vc.add_source('{uri}', data) or a scenario's setup.sources, or let the fake "
+        "fetch it (FakeVCenter(fetch=True), vcl-fake serve --fetch)"
+    )
     assert info["error_message"] == {
         "id": CLS + "http_request_error",
-        "default_message": (
-            f"HTTP request error: {uri} is not a registered source and this fake does not "
-            f"fetch real URLs; register it with vc.add_source('{uri}', data) or a scenario's "
-            "setup.sources, or let the fake fetch it (FakeVCenter(fetch=True), "
-            "vcl-fake serve --fetch)."
-        ),
-        "args": [uri],
+        "default_message": f"HTTP request error: {reason}",
+        "args": [reason],
     }
     assert api.session(session_id)["state"] == "ERROR"
 

@@ -720,7 +720,11 @@ def test_probe_of_a_source_that_does_not_answer(vc, wire):
         headers={"vmware-api-session-id": wire.token},
         json={"source_endpoint": {"uri": uri}},
     )
-    reason = f"GET {uri} answered 404 Not Found"
+    reason = (  # an unregistered source, with fetching off: it says how to register it
+        f"{uri} is not a registered source and this fake does not fetch real URLs; register "
+        f"it with vc.add_source('{uri}', data) or a scenario's setup.sources, or let the fake "
+        "fetch it (FakeVCenter(fetch=True), vcl-fake serve --fetch)"
+    )
     assert response.json()["value"] == {
         "status": "INVALID_URL",
         "error_messages": [

@@ -431,20 +431,20 @@ DATASTORE_FILE_NOT_FOUND = (
     "File {0} was not found on the datastore: it is not a registered source; register it "
     "with vc.add_source({0!r}, data) or a scenario's setup.sources.",
 )
-# own (text): an http(s) source that is neither registered nor fetched; the id is the
-# sourced http_request_error.
+# own: why an http(s) source that is neither registered nor fetched fails (the reason an
+# HTTP_REQUEST_ERROR carries).
 SOURCE_NOT_REGISTERED = (
-    CLS + "http_request_error",
-    "HTTP request error: {0} is not a registered source and this fake does not fetch real "
-    "URLs; register it with vc.add_source({0!r}, data) or a scenario's setup.sources, or "
-    "let the fake fetch it (FakeVCenter(fetch=True), vcl-fake serve --fetch).",
+    "vcl_fake.source_not_registered",
+    "{0} is not a registered source and this fake does not fetch real URLs; register it "
+    "with vc.add_source({0!r}, data) or a scenario's setup.sources, or let the fake fetch it "
+    "(FakeVCenter(fetch=True), vcl-fake serve --fetch)",
 )
-# own (text): a real fetch the fake's policy refuses; the id is the sourced
-# http_request_error.
+# own: why a real fetch the fake's policy refuses fails (the reason an HTTP_REQUEST_ERROR
+# carries).
 FETCH_NOT_LOOPBACK = (
-    CLS + "http_request_error",
-    "HTTP request error: {0}: this fake fetches from loopback hosts only and {1} is not one "
-    "(FakeVCenter(fetch='any') or vcl-fake serve --fetch any lifts that).",
+    "vcl_fake.fetch_not_loopback",
+    "{0}: this fake fetches from loopback hosts only and {1} is not one "
+    "(FakeVCenter(fetch='any') or vcl-fake serve --fetch any lifts that)",
 )
 # source (text): https://github.com/aws/eks-anywhere/issues/1319 (a PULL that broke: "Error
 # transferring file <name> to <ds:// destination>. Reason: Error during transfer of <ds://

@@ -1,6 +1,7 @@
 """Downloads over a real socket: scripted faults as clients see them, concurrent reads of one
-file (each chunk is read at its own offset), curl resuming with a Range, and ``vcl-fake serve
---fetch`` pulling from a loopback web server."""
+file (each chunk is read at its own offset), curl resuming with a Range, what ``govc
+library.import -pull`` sends for a descriptor on a loopback web server, and ``vcl-fake serve
+--fetch`` pulling from one."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from conftest import Api
 from test_download import DOWNLOADS, upload
 
 from vcl_fake import FakeVCenter
+from vcl_fake.packages import ovf_package
 
+PULLED = ovf_package("photon", {"photon-disk1.vmdk": bytes(range(256)) * 300}, algorithm=None)
 DATA = bytes(range(256)) * 12_000  # about 3 MiB: several chunks
 RULES = """\
 version: 1
@@ -157,6 +160,58 @@ def test_serve_command_fetches_with_the_fetch_option(tmp_path):
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()  # type: ignore[union-attr]
+        web.shutdown()
+        web.server_close()
+        thread.join(5)
+
+
+def test_served_pull_of_a_descriptor_fetches_its_disk_the_govc_way(tmp_path):
+    """What ``govc library.import -pull`` sends: HEAD the URL, add it as a PULL file with its
+    size, complete at once, then poll the session."""
+    folder = tmp_path / "web"
+    folder.mkdir()
+    for name, data in PULLED.items():
+        (folder / name).write_bytes(data)
+    handler = functools.partial(_Quiet, directory=str(folder))
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=web.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with FakeVCenter(seed=3, fetch=True) as vc, vc.serve() as url:
+            item = vc.create_item(vc.create_library("templates"), "photon")
+            http_ = requests.Session()
+            http_.verify, http_.trust_env = str(vc.server.ca_file), False
+            login = http_.post(
+                f"{url}/rest/com/vmware/cis/session",
+                auth=("administrator@vsphere.local", "VMware1!"),
+            )
+            http_.headers["vmware-api-session-id"] = login.json()["value"]
+            rest = f"{url}/rest/com/vmware/content/library/item"
+            source = f"http://127.0.0.1:{web.server_address[1]}/photon.ovf"
+            size = int(requests.head(source).headers["Content-Length"])
+            spec = {"create_spec": {"library_item_id": item}}
+            sid = http_.post(f"{rest}/update-session", json=spec).json()["value"]
+            add = {
+                "file_spec": {
+                    "name": "photon.ovf",
+                    "source_type": "PULL",
+                    "size": size,
+                    "source_endpoint": {"uri": source},
+                }
+            }
+            assert http_.post(f"{rest}/updatesession/file/id:{sid}?~action=add", json=add).ok
+            assert http_.post(f"{rest}/update-session/id:{sid}?~action=complete").ok
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                state = http_.get(f"{rest}/update-session/id:{sid}").json()["value"]["state"]
+                if state != "ACTIVE":
+                    break
+                time.sleep(0.05)
+            assert state == "DONE"
+            http_.close()
+            for name, data in PULLED.items():
+                assert vc.read_item_file(item, name) == data
+    finally:
         web.shutdown()
         web.server_close()
         thread.join(5)

@@ -57,7 +57,8 @@ def refusal(uri: str, allowed: str) -> Message | None:
     """Why the policy forbids fetching ``uri``, or None."""
     host = urlsplit(uri).hostname or ""
     if allowed == LOOPBACK and not is_loopback(host):
-        return message(M.FETCH_NOT_LOOPBACK, uri, host)
+        reason = message(M.FETCH_NOT_LOOPBACK, uri, host)["default_message"]
+        return message(M.HTTP_REQUEST_ERROR, reason)
     return None
 
 

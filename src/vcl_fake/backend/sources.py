@@ -210,4 +210,4 @@ def unknown_source(uri: str) -> Message:
     parts = urlsplit(uri)
     if parts.scheme.lower() in ("ds", "file"):
         return message(M.DATASTORE_FILE_NOT_FOUND, uri)
-    return message(M.SOURCE_NOT_REGISTERED, uri)
+    return message(M.HTTP_REQUEST_ERROR, message(M.SOURCE_NOT_REGISTERED, uri)["default_message"])

@@ -267,9 +267,9 @@ _DECLARED = (
         ("`transfer: {rate?, fail_after?, message?, stall?, corrupt?}`",),
         "on `file.add` (PULL) or `upload` (PUSH) of the matched file: the bytes move at `rate` "
         "on the fake clock, break after `fail_after` bytes (file and session ERROR with "
-        "vCenter's \"Error transferring file <name> to <destination>. Reason: ...\" text, "
-        "`message` its cause, by default \"Pipe closed\" for a PUSH and \"connection reset "
-        "by peer\" for a PULL; a PUSH answers 500), never finish (`stall`), or arrive damaged "
+        'vCenter\'s "Error transferring file <name> to <destination>. Reason: ..." text, '
+        '`message` its cause, by default "Pipe closed" for a PUSH and "connection reset '
+        'by peer" for a PULL; a PUSH answers 500), never finish (`stall`), or arrive damaged '
         "(`corrupt`: caught only if a checksum was declared). On `download`, for that download "
         "only: the fake clock moves by size/`rate` (a slow download), the body stops after "
         "`fail_after` bytes while `Content-Length` declares them all (`ChunkedEncodingError`), "
