@@ -43,14 +43,14 @@ def measure(mib: int) -> dict[str, int | bool]:
             "checksum_info": {"algorithm": "SHA256", "checksum": digest.hexdigest()},
         }
         info = http.post(f"{base}/{sid}/file", json=spec).json()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        before = _reset_peak_rss()
         tracemalloc.start()
         status = http.put(
             info["upload_endpoint"]["uri"], data=(chunk for _ in range(mib))
         ).status_code
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        after = _peak_rss()
         got = http.get(f"{base}/{sid}/file/big.iso").json()
         done = http.post(f"{base}/{sid}", params={"action": "complete"}).status_code
         downloads = f"{vc.url}/api/content/library/item/download-session"
