@@ -510,10 +510,41 @@ for _alias in ("file.add", "file.get", "file.list", "file.remove", "file.validat
         "no such session",
     )
 
+_VCENTER_LISTS = [f"vcenter.{s}.list" for s in ("datacenter", "folder", "datastore")]
+_VCENTER_LISTS += [f"vcenter.{s}.list" for s in ("cluster", "resource_pool", "host")]
+_VCENTER_GETS = {
+    "vcenter.datacenter.get": {"datacenter": "datacenter-99"},
+    "vcenter.datastore.get": {"datastore": "datastore-99"},
+    "vcenter.resource_pool.get": {"resource_pool": "resgroup-99"},
+}
+for _alias in _VCENTER_LISTS:
+    CHECKLIST[(_alias, "UNAUTHENTICATED")] = (MODELLED, bad_token(_alias), "unknown token")
+for _alias, _ids in _VCENTER_GETS.items():
+    CHECKLIST[(_alias, "UNAUTHENTICATED")] = (
+        MODELLED,
+        lambda vc, wire, protocol, a=_alias, i=_ids: Wire(vc, token="f" * 32).call(
+            protocol, a, **i
+        ),
+        "unknown token",
+    )
+    CHECKLIST[(_alias, "NOT_FOUND")] = (MODELLED, call(_alias, **_ids), "no such id")
+for _alias, _filter in [
+    ("vcenter.datastore.list", {"types": ["TAPE"]}),
+    ("vcenter.folder.list", {"type": "TAPE"}),
+    ("vcenter.host.list", {"connection_states": ["TAPE"]}),
+]:
+    CHECKLIST[(_alias, "INVALID_ARGUMENT")] = (
+        MODELLED,
+        call(_alias, filter=_filter),
+        "a filter value the enumeration does not have",
+    )
+
 #: Conditions the fake does not model: scenario rules produce them.
 NOT_MODELLED = {
     "UNAUTHORIZED": "privileges are not modelled: every user may do everything",
     "SERVICE_UNAVAILABLE": "the fake is always available",
+    "UNABLE_TO_ALLOCATE_RESOURCE": "the inventory is small: a list never runs out of resources",
+    ("vcenter.datacenter.get", "ERROR"): "the datacenter is always readable",
     ("item_file.get", "UNSUPPORTED"): "file names are percent-encoded into the direct URL: "
     "every name makes one",
     ("item_file.list", "UNSUPPORTED"): "file names are percent-encoded into the direct URL: "

@@ -20,6 +20,7 @@ SETTINGS = settings(
 @pytest.fixture(scope="module")
 def world():
     with FakeVCenter(clock=ManualClock(), seed=5) as vc:
+        assert vc.add_datastore("nfs-02") == "datastore-12"
         libraries = {}
         for n, (name, kind) in enumerate(
             [("photon", "LOCAL"), ("ISOs", "LOCAL"), ("mirror", "SUBSCRIBED")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import SESSIONS, assert_error
 
 CLS = "com.vmware.vdcs.cls-main."
-BACKING = [{"type": "DATASTORE", "datastore_id": "datastore-42"}]
+BACKING = [{"type": "DATASTORE", "datastore_id": "datastore-11"}]
 
 
 def test_create_local_library(api):

@@ -61,6 +61,12 @@ SERVICES: list[tuple[str, str, tuple[str, ...]]] = [
         "_FileStub",
         ("add", "get", "list", "remove", "validate"),
     ),
+    ("com.vmware.vcenter_client", "_DatacenterStub", ("list", "get")),
+    ("com.vmware.vcenter_client", "_FolderStub", ("list",)),
+    ("com.vmware.vcenter_client", "_DatastoreStub", ("list", "get")),
+    ("com.vmware.vcenter_client", "_ClusterStub", ("list",)),
+    ("com.vmware.vcenter_client", "_ResourcePoolStub", ("list", "get")),
+    ("com.vmware.vcenter_client", "_HostStub", ("list",)),
 ]
 
 SCALARS = {

@@ -20,6 +20,8 @@ from vcl_fake.protocols.rest import PREFIX as REST_PREFIX
 from vcl_fake.protocols.rest import RestProtocol
 from vcl_fake.protocols.upload import PREFIX as UPLOAD_PREFIX
 from vcl_fake.protocols.upload import UploadProtocol
+from vcl_fake.protocols.vim25 import PREFIX as VIM25_PREFIX
+from vcl_fake.protocols.vim25 import Vim25Protocol
 
 log = logging.getLogger("vcl_fake")
 
@@ -31,6 +33,7 @@ class Application:
         self.download = DownloadProtocol(dispatcher)
         self.jsonrpc = JsonRpcProtocol(dispatcher)
         self.rest = RestProtocol(dispatcher)
+        self.vim25 = Vim25Protocol(dispatcher)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -40,6 +43,8 @@ class Application:
                 return self.api.handle(request)
             if request.path.startswith(REST_PREFIX):
                 return self.rest.handle(request)
+            if request.path == VIM25_PREFIX or request.path.startswith(VIM25_PREFIX + "/"):
+                return self.vim25.handle(request)
             reads = request.method in ("GET", "HEAD")
             if request.path.startswith(UPLOAD_PREFIX):  # transfer URLs: GET reads, PUT writes
                 return (self.download if reads else self.upload).handle(request)

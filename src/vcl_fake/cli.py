@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from vcl_fake import __version__
 
@@ -74,6 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="PULL fetches real http(s) URLs that are not registered sources: from loopback "
         "hosts only (the default of --fetch), or from any host (--fetch any)",
     )
+    serve.add_argument(
+        "--datastore",
+        action="append",
+        default=[],
+        metavar="NAME[:CAPACITY[:FREE]]",
+        help="add a datastore (repeatable; sizes like 100GiB; the default datastore1 stays)",
+    )
     serve.add_argument("--host-name", default="vcenter.example.com", help=argparse.SUPPRESS)
     contract = commands.add_parser("contract", help="the API contract")
     contract_actions = contract.add_subparsers(dest="contract_action", required=True)
@@ -129,6 +137,16 @@ def serve_command(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        for spec in args.datastore:
+            name, capacity, free = ([*spec.split(":"), "", ""])[:3]
+            sizes: dict[str, Any] = {"capacity": _bytes(capacity)} if capacity else {}
+            if free:
+                sizes["free_space"] = _bytes(free)
+            fake.add_datastore(name, **sizes)
+    except (ValueError, AttributeError) as exc:
+        print(f"vcl-fake: --datastore: {exc}", file=sys.stderr)
+        return 2
     if not fake.libraries():  # something to try with curl at once
         library = fake.create_library("templates")
         fake.create_item(library, "photon-5")
@@ -137,24 +155,27 @@ def serve_command(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"vcl-fake: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    user, password = next(iter(fake.users.items()))
-    print(f"vcl-fake listening on {server.url}")
-    print(f"credentials: {user} / {password}")
-    if args.tls:
-        print(f"TLS certificate SHA-256 thumbprint: {server.thumbprint}")
-        if server.ca_file is not None:
-            print(f"trust it with: {server.ca_file}")
-    for library_id, name in fake.libraries().items():
-        print(f"library {name}: {library_id}")
-    for item in fake.items():
-        print(f"item {item['name']}: {item['id']}")
-    print(f"control API: {server.url}{CONTROL_PREFIX} (loopback clients only)", flush=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # a client may stop us as soon as it reads the banner
     try:
+        user, password = next(iter(fake.users.items()))
+        print(f"vcl-fake listening on {server.url}")
+        print(f"credentials: {user} / {password}")
+        if args.tls:
+            print(f"TLS certificate SHA-256 thumbprint: {server.thumbprint}")
+            if server.ca_file is not None:
+                print(f"trust it with: {server.ca_file}")
+        for datastore_id, name in fake.datastores().items():
+            print(f"datastore {name}: {datastore_id}")
+        for library_id, name in fake.libraries().items():
+            print(f"library {name}: {library_id}")
+        for item in fake.items():
+            print(f"item {item['name']}: {item['id']}")
+        print(f"vim25 SOAP (govc, pyVmomi): {server.url}/sdk")
+        print(f"control API: {server.url}{CONTROL_PREFIX} (loopback clients only)", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -162,6 +183,18 @@ def serve_command(args: argparse.Namespace) -> int:
         server.close()
     print("vcl-fake stopped", flush=True)
     return 0
+
+
+def _bytes(text: str) -> int:
+    """A byte count: ``1048576`` or ``100GiB``."""
+    from vcl_fake.scenario.data import size
+
+    if text.isdigit():
+        return int(text)
+    try:
+        return size(text)
+    except AttributeError:
+        raise ValueError(f"{text!r} is not a size (e.g. 500GiB)") from None
 
 
 def contract_command(args: argparse.Namespace) -> int:

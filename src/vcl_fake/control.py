@@ -7,6 +7,8 @@ drive a fake in another process. Loopback clients only; JSON in and out.
 - ``POST /_vcl_fake/scenario``: a scenario as YAML text, or ``{"scenario": {...}}``
 - ``GET  /_vcl_fake/expectations``: ``{"failures": [...]}`` of the loaded scenario
 - ``POST /_vcl_fake/libraries``: ``{"name", "type"?, ...}``, answers ``{"id"}``
+- ``POST /_vcl_fake/datastores``: ``{"name", "capacity"?, "free_space"?, "type"?}`` (bytes),
+  answers ``{"id"}``
 - ``POST /_vcl_fake/items``: ``{"library_id", "name", "type"?, "files"?}``, answers ``{"id"}``
 - ``POST /_vcl_fake/sources``: ``{"uri", "data"? (text), "size"?, "rate"?, "fail_after"?}``
 - ``POST /_vcl_fake/trust``: ``{"pem": "..."}``
@@ -41,6 +43,7 @@ class Control:
             ("GET", "expectations"): self.expectations,
             ("POST", "libraries"): self.library,
             ("POST", "items"): self.item,
+            ("POST", "datastores"): self.datastore,
             ("POST", "sources"): self.source,
             ("POST", "trust"): self.trust,
             ("GET", "calls"): self.calls,
@@ -94,6 +97,10 @@ class Control:
     def library(self, body: Any) -> dict[str, Any]:
         fields = dict(body)
         return {"id": self.fake.create_library(fields.pop("name"), **fields)}
+
+    def datastore(self, body: Any) -> dict[str, Any]:
+        fields = dict(body)
+        return {"id": self.fake.add_datastore(fields.pop("name"), **fields)}
 
     def item(self, body: Any) -> dict[str, Any]:
         fields = dict(body)

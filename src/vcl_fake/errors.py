@@ -82,3 +82,41 @@ def internal_error(exc: BaseException) -> VapiError:
     from vcl_fake import messages as M
 
     return vapi_error("INTERNAL_SERVER_ERROR", M.INTERNAL_ERROR, type(exc).__name__)
+
+
+#: The vAPI error type a vim25 fault is journaled as (and a scripted vAPI error becomes a fault of).
+FAULT_ERROR_TYPES: dict[str, str] = {
+    "vim.fault.InvalidLogin": "UNAUTHENTICATED",
+    "vim.fault.NotAuthenticated": "UNAUTHENTICATED",
+    "vmodl.fault.ManagedObjectNotFound": "NOT_FOUND",
+    "vmodl.query.InvalidProperty": "INVALID_ARGUMENT",
+    "vmodl.fault.InvalidArgument": "INVALID_ARGUMENT",
+    "vmodl.fault.InvalidRequest": "INVALID_ARGUMENT",
+    "vmodl.fault.InvalidType": "INVALID_ARGUMENT",
+    "vmodl.fault.MethodNotFound": "OPERATION_NOT_FOUND",
+    "vmodl.fault.NotImplemented": "OPERATION_NOT_FOUND",
+    "vmodl.fault.SystemError": "ERROR",
+}
+
+
+class VimFault(VapiError):
+    """A vim25 fault: its pyVmomi name (``vim.fault.InvalidLogin``), the ``faultstring`` and
+    the fault's fields (pyVmomi values), rendered as a SOAP Fault with HTTP 500."""
+
+    def __init__(self, fault: str, text: str, **fields: Any) -> None:
+        super().__init__(
+            FAULT_ERROR_TYPES.get(fault, "ERROR"),
+            {"id": fault, "default_message": text, "args": []},
+        )
+        self.fault = fault
+        self.text = text
+        self.fields = fields
+
+    def value(self) -> Any:
+        """The fault as a pyVmomi object (for a missingSet)."""
+        from pyVmomi import VmomiSupport
+
+        return VmomiSupport.GetVmodlType(self.fault)(msg=self.text, **self.fields)
+
+    def __repr__(self) -> str:
+        return f"VimFault({self.fault}, {self.text!r})"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from vcl_fake.adapter import ResponsesAdapter
 from vcl_fake.app import Application
 from vcl_fake.backend import Backend, load_certificates, make_source
+from vcl_fake.backend.vcenter import DEFAULT_CAPACITY
 from vcl_fake.clock import Clock, ManualClock, SystemClock
 from vcl_fake.dispatcher import Dispatcher
 from vcl_fake.journal import Call
@@ -156,6 +157,21 @@ class FakeVCenter:
         return its id."""
         return self._backend.add_library(name, **fields)
 
+    def add_datastore(
+        self,
+        name: str,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        free_space: int | None = None,
+        type: str = "VMFS",
+    ) -> str:
+        """Add a datastore (sizes in bytes; ``free_space`` defaults to 800 GiB or the
+        capacity) to the datacenter; return its id (``datastore-N``). Library content stored
+        on it takes from its free space; a file that does not fit fails its session."""
+        return self._backend.add_datastore(
+            name, capacity=capacity, free_space=free_space, type=type
+        )
+
     def create_item(
         self,
         library_id: str,
@@ -214,6 +230,14 @@ class FakeVCenter:
     def libraries(self) -> dict[str, str]:
         """Library id -> name."""
         return self._backend.library_names()
+
+    def datastores(self) -> dict[str, str]:
+        """Datastore id -> name."""
+        return self._backend.datastore_names()
+
+    def free_space(self, datastore_id: str) -> int:
+        """A datastore's free space: its own less the library content stored on it."""
+        return self._backend.free_space(datastore_id)
 
     @property
     def users(self) -> dict[str, str]:

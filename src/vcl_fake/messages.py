@@ -557,3 +557,25 @@ HTTP_REQUEST_REFUSED = ("vcl_fake.server.request_refused", "HTTP {0}: {1}.")
 CONTROL_NOT_FOUND = ("vcl_fake.control.not_found", "No control operation at {0} {1}.")
 # own: a malformed control API request.
 CONTROL_BAD_REQUEST = ("vcl_fake.control.bad_request", "The control request is not valid: {0}")
+
+# --- the vCenter inventory -----------------------------------------------------------------------
+# unsourced: vcenter.Datastore.get of an unknown id (id, args and text).
+DATASTORE_NOT_FOUND = ("com.vmware.vapi.std.errors.not_found", "Datastore {0} was not found.")
+# unsourced: vcenter.Datacenter.get and ResourcePool.get of an unknown id (id, args, text).
+VCENTER_OBJECT_NOT_FOUND = ("com.vmware.vapi.std.errors.not_found", "{0} {1} was not found.")
+# unsourced: a library's storage backing names a datastore that does not exist (id, text).
+BACKING_DATASTORE_NOT_FOUND = (
+    CLS + "storage_backing_datastore_not_found",
+    "The storage backing names datastore {0}, which does not exist.",
+)
+# unsourced: a DATASTORE storage backing without a datastore_id (id, text).
+BACKING_DATASTORE_MISSING = (
+    CLS + "storage_backing_datastore_missing",
+    "Storage backing {0} is of type DATASTORE but names no datastore_id.",
+)
+# unsourced: a file that does not fit in its datastore's free space (id, args, text).
+DATASTORE_FULL = (
+    CLS + "datastore_insufficient_space",
+    "Failed to transfer {0}: insufficient disk space on datastore '{1}' "
+    "({2} bytes needed, {3} bytes free).",
+)

@@ -1,9 +1,7 @@
 """govc 0.24.2 against the served fake: every content-library step a govc user takes.
 
 Each test runs the real binary (``$GOVC``, else ``govc`` on PATH) with a timeout, then checks
-govc's output and the fake's state through its public API. Steps that need a service the fake
-does not serve yet are ``xfail(strict=True)`` naming what they need: the marker must go the
-moment that service lands.
+govc's output and the fake's state through its public API.
 """
 
 from __future__ import annotations
@@ -28,9 +26,6 @@ from vcl_fake.packages import ova, ovf_package
 GOVC = find_client("govc")
 TIMEOUT = 30  # seconds per govc command; a hang fails the test instead of the suite
 
-NEEDS_SOAP = "needs vim25 SOAP at /sdk (govc logs in there first)"
-NEEDS_DATASTORES = "needs vim25 SOAP at /sdk and vcenter.Datastore list (the inventory)"
-NEEDS_IMPORT = "needs vim25 SOAP at /sdk (govc builds its vim25 client before importing)"
 
 DISK = bytes(range(256)) * 64  # 16 KiB, not all one byte
 
@@ -99,7 +94,6 @@ def files_of(item: dict) -> dict[str, int]:
 
 
 # --- about and library.create -------------------------------------------------------------------
-@pytest.mark.xfail(reason=NEEDS_SOAP, strict=True)
 def test_about_shows_a_vcenter(fake_vcenter, govc):
     about = json.loads(govc("about", "-json").stdout)["About"]
     assert about["ApiType"] == "VirtualCenter"
@@ -124,7 +118,6 @@ def test_about_shows_a_vcenter(fake_vcenter, govc):
     ]
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP, strict=True)
 def test_about_with_a_wrong_password_is_a_login_failure(fake_vcenter, govc):
     govc.env["GOVC_PASSWORD"] = "wrong"
     done = govc("about", ok=False)
@@ -133,7 +126,6 @@ def test_about_with_a_wrong_password_is_a_login_failure(fake_vcenter, govc):
     assert done.stdout == ""
 
 
-@pytest.mark.xfail(reason=NEEDS_DATASTORES, strict=True)
 def test_library_create_uses_the_only_datastore(fake_vcenter, govc, vapi):
     (datastore,) = vapi.get("/api/vcenter/datastore")
     library_id = govc("library.create", "templates").stdout.strip()
@@ -145,7 +137,6 @@ def test_library_create_uses_the_only_datastore(fake_vcenter, govc, vapi):
     ]
 
 
-@pytest.mark.xfail(reason=NEEDS_DATASTORES, strict=True)
 def test_library_create_on_a_named_datastore(fake_vcenter, govc, vapi):
     (datastore,) = vapi.get("/api/vcenter/datastore")
     done = govc("library.create", "-ds", datastore["name"], "-d", "ISO images", "isos")
@@ -163,7 +154,6 @@ def test_library_create_on_a_named_datastore(fake_vcenter, govc, vapi):
 
 
 # --- library.import -------------------------------------------------------------------------
-@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
 def test_import_an_ova(fake_vcenter, govc, library, tmp_path):
     package = ovf_package("photon", {"photon-disk1.vmdk": DISK})
     (tmp_path / "photon.ova").write_bytes(ova(package))
@@ -177,7 +167,6 @@ def test_import_an_ova(fake_vcenter, govc, library, tmp_path):
     assert "update_session.complete" in ops(fake_vcenter)
 
 
-@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
 def test_import_an_ovf_directory(fake_vcenter, govc, library, tmp_path):
     package = ovf_package("photon", {"photon-disk1.vmdk": DISK, "photon-disk2.vmdk": DISK[:512]})
     folder = tmp_path / "photon"
@@ -195,7 +184,6 @@ def test_import_an_ovf_directory(fake_vcenter, govc, library, tmp_path):
     assert fake_vcenter.read_item_file(item["id"], "photon-disk2.vmdk") == DISK[:512]
 
 
-@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
 def test_import_an_iso(fake_vcenter, govc, library, tmp_path):
     (tmp_path / "tiny.iso").write_bytes(DISK)
     govc("library.import", "templates", str(tmp_path / "tiny.iso"))
@@ -204,7 +192,6 @@ def test_import_an_iso(fake_vcenter, govc, library, tmp_path):
     assert fake_vcenter.read_item_file(item["id"], "tiny.iso") == DISK
 
 
-@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
 def test_import_a_plain_file(fake_vcenter, govc, library, tmp_path):
     (tmp_path / "notes.txt").write_bytes(b"release notes\n")
     govc("library.import", "templates", str(tmp_path / "notes.txt"))
@@ -233,7 +220,6 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.mark.xfail(reason=NEEDS_IMPORT, strict=True)
 def test_import_pull_from_a_url(fake_vcenter, govc, library, http_source):
     base, folder = http_source
     (folder / "tiny.iso").write_bytes(DISK)
@@ -321,7 +307,6 @@ def test_ls_by_path(fake_vcenter, govc, library):
     assert (listed["id"], listed["library_id"]) == (item, library)
 
 
-@pytest.mark.xfail(reason=NEEDS_DATASTORES, strict=True)
 def test_info_of_a_library_by_path(fake_vcenter, govc, library, vapi):
     (datastore,) = vapi.get("/api/vcenter/datastore")
     text = govc("library.info", "/templates").stdout.splitlines()
@@ -403,6 +388,51 @@ def test_a_persisted_session_is_reused(fake_vcenter, govc, library):
         "library.list",
         "library.get",
     ]
+
+
+def test_two_datastores_need_ds_as_on_vcenter(fake_vcenter, govc):
+    fake_vcenter.add_datastore("nfs-02")
+    refused = govc("library.create", "isos", ok=False)
+    assert refused.returncode == 1
+    assert "default datastore resolves to multiple instances" in refused.stderr
+    created = govc("library.create", "-ds", "/Datacenter/datastore/nfs-02", "isos").stdout
+    backing = fake_vcenter.get_library(created.strip())["storage_backings"][0]
+    assert backing["datastore_id"] == "datastore-12"
+
+
+def test_an_expired_soap_session_is_renewed(fake_vcenter, govc):
+    govc.env["GOVC_PERSIST_SESSION"] = "true"
+    govc("about")
+    govc("about")  # reuses the saved cookie: reads SessionManager.currentSession
+    assert ops(fake_vcenter) == [
+        "vim.ServiceInstance.RetrieveServiceContent",
+        "vim.SessionManager.Login",
+        "vim.PropertyCollector.RetrieveProperties",
+    ]
+    fake_vcenter.clock.advance(1801)  # idle longer than the login timeout
+    govc("about")  # currentSession comes back missing: govc logs in again
+    assert [(c.operation, c.outcome) for c in fake_vcenter.calls][3:] == [
+        ("vim.PropertyCollector.RetrieveProperties", "success"),
+        ("vim.ServiceInstance.RetrieveServiceContent", "success"),
+        ("vim.SessionManager.Login", "success"),
+    ]
+
+
+def test_find_walks_the_inventory(govc):
+    assert govc("find", "/").stdout.split() == [
+        "/",
+        "/Datacenter",
+        "/Datacenter/vm",
+        "/Datacenter/host",
+        "/Datacenter/host/Cluster",
+        "/Datacenter/host/Cluster/Resources",
+        "/Datacenter/host/Cluster/esxi-01.example.com",
+        "/Datacenter/datastore",
+        "/Datacenter/datastore/datastore1",
+        "/Datacenter/network",
+    ]
+    info = govc.fields("datastore.info")
+    assert (info["Name"], info["Type"], info["Capacity"]) == ("datastore1", "VMFS", "1024.0 GB")
 
 
 # --- update sessions, library.rm -----------------------------------------------------------------

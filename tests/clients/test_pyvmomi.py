@@ -4,8 +4,7 @@ lookup, CurrentTime, Disconnect.
 
 What pyVmomi sees is compared with what the fake's vAPI (``vcenter.*``) says about the same
 inventory. CI runs this module with the current pyVmomi and again with 7.0.3, which reads
-properties with RetrievePropertiesEx where 8.0 and later use Fetch. Tests that need a service
-the fake does not serve yet are ``xfail(strict=True)`` naming it.
+properties with RetrievePropertiesEx where 8.0 and later use Fetch.
 """
 
 from __future__ import annotations
@@ -25,8 +24,6 @@ from pyVmomi import vim, vmodl  # noqa: E402
 
 PYVMOMI = tuple(int(n) for n in importlib.metadata.version("pyvmomi").split(".")[:2])
 PC = vmodl.query.PropertyCollector
-NEEDS_SOAP = "needs vim25 SOAP at /sdk"
-NEEDS_SOAP_AND_VAPI = "needs vim25 SOAP at /sdk and the vcenter.* vAPI inventory services"
 
 
 @pytest.fixture
@@ -40,7 +37,6 @@ def ops(vc) -> list[str]:
     return [c.operation for c in vc.calls]
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP, strict=True)
 def test_smartconnect_logs_in(fake_vcenter, si):
     content = si.content
     assert content.about.apiType == "VirtualCenter"
@@ -50,13 +46,11 @@ def test_smartconnect_logs_in(fake_vcenter, si):
     assert "vim.SessionManager.Login" in ops(fake_vcenter)
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP, strict=True)
 def test_smartconnect_with_a_wrong_password_is_invalid_login(fake_vcenter, served_vcenter):
     with pytest.raises(vim.fault.InvalidLogin):
         connect(served_vcenter, pwd="wrong")
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP_AND_VAPI, strict=True)
 def test_container_view_over_datastores(si, vapi):
     content = si.content
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.Datastore], True)
@@ -71,7 +65,6 @@ def test_container_view_over_datastores(si, vapi):
         view.DestroyView()  # the SDK samples catch exactly this at exit
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP_AND_VAPI, strict=True)
 def test_container_view_over_clusters(si, vapi):
     content = si.content
     view = content.viewManager.CreateContainerView(
@@ -88,7 +81,6 @@ def test_container_view_over_clusters(si, vapi):
         assert pool in [p["resource_pool"] for p in pools]
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP_AND_VAPI, strict=True)
 def test_fetch_walks_the_inventory(fake_vcenter, si, vapi):
     content = si.content
     (dc,) = content.rootFolder.childEntity
@@ -126,7 +118,6 @@ def test_fetch_walks_the_inventory(fake_vcenter, si, vapi):
         _ = vim.Datastore("datastore-999", si._stub).name
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP_AND_VAPI, strict=True)
 def test_traversal_spec_lookup_pages_with_retrieve_properties_ex(si, vapi):
     content = si.content
     spec = datastore_lookup(content)
@@ -141,7 +132,6 @@ def test_traversal_spec_lookup_pages_with_retrieve_properties_ex(si, vapi):
         collector.ContinueRetrievePropertiesEx(first.token)
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP, strict=True)
 @pytest.mark.fake_vcenter(clock="manual")
 def test_current_time_is_the_fake_clock(fake_vcenter, si):
     start = fake_vcenter.clock.now()
@@ -150,7 +140,6 @@ def test_current_time_is_the_fake_clock(fake_vcenter, si):
     assert si.CurrentTime() == start + _dt.timedelta(seconds=90)
 
 
-@pytest.mark.xfail(reason=NEEDS_SOAP, strict=True)
 def test_disconnect_logs_out(fake_vcenter, served_vcenter):
     si = connect(served_vcenter)
     si.CurrentTime()

@@ -19,9 +19,6 @@ PYTHON = find_client("pyvmomi7")
 FLOW = Path(__file__).with_name("pyvmomi_flow.py")
 
 
-@pytest.mark.xfail(
-    reason="needs vim25 SOAP at /sdk and the vcenter.* vAPI inventory services", strict=True
-)
 @pytest.mark.fake_vcenter(clock="manual")
 def test_the_sdk_and_ansible_flow(fake_vcenter, served_vcenter, vapi):
     done = subprocess.run(

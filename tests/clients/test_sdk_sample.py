@@ -10,7 +10,6 @@ import ssl
 import urllib.request
 import uuid
 
-import pytest
 import requests
 
 from clients.conftest import connect, find_client
@@ -93,7 +92,6 @@ def test_sdk_and_urllib_upload_over_the_socket(fake_vcenter, served_vcenter):
     assert upload_ops == ["upload"]  # the data plane, through the same journal
 
 
-@pytest.mark.xfail(reason="needs vim25 SOAP at /sdk (pyVmomi finds the datastore)", strict=True)
 def test_the_sample_pattern(fake_vcenter, served_vcenter):
     si = connect(served_vcenter)
     try:

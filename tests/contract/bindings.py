@@ -55,6 +55,12 @@ STUBS = {
         "com.vmware.content.library.item.downloadsession_client",
         "_FileStub",
     ),
+    "com.vmware.vcenter.datacenter": ("com.vmware.vcenter_client", "_DatacenterStub"),
+    "com.vmware.vcenter.folder": ("com.vmware.vcenter_client", "_FolderStub"),
+    "com.vmware.vcenter.datastore": ("com.vmware.vcenter_client", "_DatastoreStub"),
+    "com.vmware.vcenter.cluster": ("com.vmware.vcenter_client", "_ClusterStub"),
+    "com.vmware.vcenter.resource_pool": ("com.vmware.vcenter_client", "_ResourcePoolStub"),
+    "com.vmware.vcenter.host": ("com.vmware.vcenter_client", "_HostStub"),
 }
 
 

@@ -217,6 +217,7 @@ def stamp(clock: ManualClock) -> str:
 # --- Library.find ------------------------------------------------------------------------------
 def test_library_find_ands_the_fields_and_ignores_the_names_case(vc, call):
     templates = vc.create_library("Templates")
+    assert vc.add_datastore("nfs-02") == "datastore-12"
     isos = vc.create_library(
         "ISOs", storage_backings=[{"type": "DATASTORE", "datastore_id": "datastore-12"}]
     )

@@ -60,7 +60,8 @@ def test_login_goes_through_json_rpc(vc, client):
 
 
 def test_libraries_and_items(vc, client):
-    backing = StorageBacking(type=StorageBacking.Type.DATASTORE, datastore_id="datastore-12")
+    datastore = vc.add_datastore("isos-ds")
+    backing = StorageBacking(type=StorageBacking.Type.DATASTORE, datastore_id=datastore)
     library_id = client.content.LocalLibrary.create(
         LibraryModel(name="isos", storage_backings=[backing])
     )
@@ -68,7 +69,7 @@ def test_libraries_and_items(vc, client):
     assert (library.name, library.type, library.storage_backings[0].datastore_id) == (
         "isos",
         LibraryModel.LibraryType.LOCAL,
-        "datastore-12",
+        datastore,
     )
     assert client.content.Library.list() == [library_id]
     assert client.content.LocalLibrary.list() == [library_id]
@@ -357,3 +358,60 @@ def test_export_through_a_download_session_like_the_vmware_sample(vc, client, it
     downloads.delete(download_id)
     with pytest.raises(NotFound):
         downloads.get(download_id)
+
+
+def test_vcenter_inventory_services_through_the_sdk(vc, client):
+    from com.vmware.vcenter_client import Cluster, Datacenter, Datastore, Folder, Host, ResourcePool
+
+    nfs = vc.add_datastore("nfs-02", capacity=2000, free_space=1500, type="NFS")
+    stores = client.vcenter.Datastore.list()
+    assert [(s.datastore, s.name, s.type) for s in stores] == [
+        ("datastore-11", "datastore1", Datastore.Type.VMFS),
+        (nfs, "nfs-02", Datastore.Type.NFS),
+    ]
+    only = client.vcenter.Datastore.list(Datastore.FilterSpec(types={Datastore.Type.NFS}))
+    assert [(s.name, s.capacity, s.free_space) for s in only] == [("nfs-02", 2000, 1500)]
+    named = client.vcenter.Datastore.list(Datastore.FilterSpec(names={"datastore1"}))
+    assert [s.datastore for s in named] == ["datastore-11"]
+    info = client.vcenter.Datastore.get(nfs)
+    assert (info.name, info.free_space, info.accessible) == ("nfs-02", 1500, True)
+    with pytest.raises(NotFound):
+        client.vcenter.Datastore.get("datastore-99")
+    (dc,) = client.vcenter.Datacenter.list()
+    assert client.vcenter.Datacenter.get(dc.datacenter).datastore_folder == "group-s5"
+    folders = client.vcenter.Folder.list(Folder.FilterSpec(type=Folder.Type.DATASTORE))
+    assert [(f.folder, f.name) for f in folders] == [("group-s5", "datastore")]
+    (cluster,) = client.vcenter.Cluster.list(Cluster.FilterSpec(datacenters={dc.datacenter}))
+    (pool,) = client.vcenter.ResourcePool.list(ResourcePool.FilterSpec(clusters={cluster.cluster}))
+    assert client.vcenter.ResourcePool.get(pool.resource_pool).name == "Resources"
+    (host,) = client.vcenter.Host.list(Host.FilterSpec(standalone=False))
+    assert host.connection_state == Host.ConnectionState.CONNECTED
+    assert client.vcenter.Host.list(Host.FilterSpec(standalone=True)) == []
+    assert client.vcenter.Datacenter.list(Datacenter.FilterSpec(names={"nope"})) == []
+
+
+def test_vcenter_inventory_services_over_api_and_rest(vc):
+    http = requests.Session()
+    http.headers["vmware-api-session-id"] = http.post(
+        f"{vc.url}/api/session", auth=(USER, PASSWORD)
+    ).json()
+    listed = http.get(f"{vc.url}/api/vcenter/datastore", params={"types": ["VMFS", "NFS"]})
+    assert [s["datastore"] for s in listed.json()] == ["datastore-11"]
+    pools = http.get(f"{vc.url}/api/vcenter/resource-pool", params={"clusters": "domain-c7"})
+    assert pools.json() == [{"resource_pool": "resgroup-8", "name": "Resources"}]
+    assert http.get(f"{vc.url}/api/vcenter/resource-pool/resgroup-8").json()["name"] == (
+        "Resources"
+    )
+    hosts = http.get(f"{vc.url}/api/vcenter/host", params={"standalone": "maybe"})
+    assert hosts.status_code == 400
+    assert hosts.json()["messages"][0]["id"] == "vapi.data.validate.mismatch"
+    assert {"api vcenter.datastore.list", "api vcenter.resource_pool.get"} <= set(
+        vc._adapter.handle.seen
+    )
+    legacy = http.get(f"{vc.url}/rest/vcenter/datastore", params={"filter.names.1": "datastore1"})
+    assert legacy.json()["value"][0]["datastore"] == "datastore-11"
+    got = http.get(f"{vc.url}/rest/vcenter/datastore/datastore-11").json()["value"]
+    assert (got["name"], got["type"]) == ("datastore1", "VMFS")
+    bad = http.get(f"{vc.url}/rest/vcenter/datastore", params={"filter.bogus": "1"})
+    assert bad.status_code == 400
+    assert bad.json()["value"]["messages"][0]["id"] == "vapi.data.structure.field.unexpected"

@@ -150,7 +150,7 @@ def test_a_whole_upload_over_rest(vc, rest, item):
 
 
 def test_libraries_and_items_over_rest(rest):
-    backing = [{"type": "DATASTORE", "datastore_id": "datastore-3"}]
+    backing = [{"type": "DATASTORE", "datastore_id": "datastore-11"}]
     lib = rest.post(
         f"{REST}/content/local-library",
         json={"create_spec": {"name": "isos", "storage_backings": backing}},

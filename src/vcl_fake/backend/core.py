@@ -28,12 +28,15 @@ from vcl_fake.backend.inventory import Inventory
 from vcl_fake.backend.records import ItemFile, Lease, UpdateSession
 from vcl_fake.backend.sessions import UpdateSessions
 from vcl_fake.backend.sources import Source
+from vcl_fake.backend.vcenter import VCenter
+from vcl_fake.backend.vim25 import Vim25
 from vcl_fake.clock import Clock, RequestClock
 from vcl_fake.contract.operations import (
     DOWNLOAD_OPERATION,
     PROBE_OPERATION,
     TABLE,
     UPLOAD_OPERATION,
+    VIM_TABLE,
     Operation,
 )
 
@@ -42,14 +45,22 @@ from vcl_fake.contract.operations import (
 def _handler_table() -> dict[str, tuple[int, bool]]:
     """Handler name -> (index of the service class defining it, whether it takes a
     ``context``), for every operation of the table, the probe and the data plane."""
-    names = [op.handler_name for op in (*TABLE.values(), PROBE_OPERATION)]
+    names = [op.handler_name for op in (*TABLE.values(), PROBE_OPERATION, *VIM_TABLE.values())]
     names += [
         f"{op.handler_name}_{stage}"
         for op in (UPLOAD_OPERATION, DOWNLOAD_OPERATION)
         for stage in ("begin", "finish")
     ]
     table = {}
-    services = (Authenticator, UpdateSessions, SessionFiles, Inventory, DownloadSessions)
+    services = (
+        Authenticator,
+        UpdateSessions,
+        SessionFiles,
+        Inventory,
+        DownloadSessions,
+        VCenter,
+        Vim25,
+    )
     for name in names:
         for index, cls in enumerate(services):
             method = getattr(cls, name, None)
@@ -122,7 +133,21 @@ class Backend:
             lock=self._lock,
         )
         self._inventory.forget_item = self._forget_item
-        owners = (self._auth, self._sessions, self._files, self._inventory, self._downloads)
+        self._vcenter = VCenter(ids)
+        self._vcenter.used_space = self._inventory.stored_on
+        self._inventory.default_datastore = lambda: self._vcenter.default_datastore
+        self._inventory.datastore_exists = self._vcenter.datastores.__contains__
+        self._files.room = self._room
+        self._vim = Vim25(self.clock, self._auth, self._vcenter, self._inventory.server_guid)
+        owners = (
+            self._auth,
+            self._sessions,
+            self._files,
+            self._inventory,
+            self._downloads,
+            self._vcenter,
+            self._vim,
+        )
         self._handlers: dict[str, tuple[Callable[..., Any], bool]] = {
             name: (getattr(owners[index], name), wants)
             for name, (index, wants) in _handler_table().items()
@@ -141,7 +166,9 @@ class Backend:
             return self._auth.check_password(credentials.user, credentials.password)
         if op.auth == "session":
             return self._auth.authenticate(credentials.token)
-        return None  # "url": the handler checks the URL's token
+        if op.auth in ("vim", "vim_optional"):
+            return self._vim.authenticate(credentials.token, required=op.auth == "vim")
+        return None  # "url": the handler checks the URL's token; "none"
 
     def call(
         self,
@@ -214,6 +241,38 @@ class Backend:
         with self._lock:
             return dict(self._auth.users)
 
+    def add_datastore(
+        self, name: str, *, capacity: int, free_space: int | None = None, type: str = "VMFS"
+    ) -> str:
+        with self._lock:
+            return self._vcenter.add_datastore(
+                name, capacity=capacity, free_space=free_space, type=type
+            )
+
+    def datastore_names(self) -> dict[str, str]:
+        """Datastore id -> name."""
+        with self._lock:
+            return {i: ds.entity.name for i, ds in self._vcenter.datastores.items()}
+
+    def free_space(self, datastore_id: str) -> int:
+        """A datastore's free space once library content is stored."""
+        with self._lock:
+            self._vcenter.datastore(datastore_id)  # NOT_FOUND for an unknown one
+            return self._vcenter.free_space(datastore_id)
+
+    def vim_sessions(self) -> int:
+        """How many SOAP sessions are logged in."""
+        with self._lock:
+            return len(self._vim.sessions.sessions)
+
+    def _room(self, item_id: str) -> tuple[str, int] | None:
+        """The datastore an item's content goes to, and its free space."""
+        datastore_id = self._inventory.datastore_of(item_id)
+        if datastore_id is None or datastore_id not in self._vcenter.datastores:
+            return None
+        name = self._vcenter.datastores[datastore_id].entity.name
+        return name, self._vcenter.free_space(datastore_id)
+
     def library_names(self) -> dict[str, str]:
         """Library id -> name."""
         with self._lock:
@@ -274,6 +333,7 @@ class Backend:
 
     def expire_logins(self) -> None:
         self._auth.expire_all()
+        self._vim.sessions.expire_all()
 
     def _table(self, session: Lease) -> Any:
         return self._sessions if isinstance(session, UpdateSession) else self._downloads

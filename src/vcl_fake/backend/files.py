@@ -83,6 +83,8 @@ class SessionFiles(Content):
         self.trusted: list[str] = trusted if trusted is not None else []
         self.review = Review(sessions.clock, self.trusted)
         self.uploads: dict[str, tuple[str, str]] = {}  # token -> (session id, file name)
+        #: Where an item's content goes: (datastore name, free bytes), or None (no limit).
+        self.room: Callable[[str], tuple[str, int] | None] = lambda item_id: None
         sessions.content = self
 
     # --- the session lifecycle (Content) --------------------------------------------------
@@ -299,6 +301,8 @@ class SessionFiles(Content):
             error = message(
                 M.CHECKSUM_MISMATCH, entry.name, entry.algorithm, entry.checksum, actual
             )
+        elif (full := self._no_room(transfer.session, entry, sink.received)) is not None:
+            error = full
         else:
             self._accept(entry, sink)
             for part in transfer.parts:
@@ -311,6 +315,8 @@ class SessionFiles(Content):
             if entry.source_type == PULL and ovf.is_descriptor(entry.name) and entry.content:
                 self._pull_references(transfer.session, entry, at)
             return
+        if sink.spool is not None:
+            sink.spool.close()  # refused bytes are not kept
         self._fail(transfer.session, entry, error, at)
 
     def destination(self, session: UpdateSession, name: str) -> str:
@@ -352,6 +358,22 @@ class SessionFiles(Content):
             self._start_pull(session, entry, at)
             if session.state != ACTIVE:
                 return
+
+    def _no_room(self, session: UpdateSession, entry: SessionFile, size: int) -> Message | None:
+        """The error for a file that does not fit on its datastore next to the session's
+        other received files, or None when it fits."""
+        room = self.room(session.item_id)
+        if room is None:
+            return None
+        name, free = room
+        pending = sum(
+            f.bytes_transferred
+            for f in session.files.values()
+            if f is not entry and f.status == READY and f.source_type != "NONE"
+        )
+        if size <= free - pending:
+            return None
+        return message(M.DATASTORE_FULL, entry.name, name, size, max(0, free - pending))
 
     @staticmethod
     def _accept(entry: SessionFile, sink: Sink) -> None:

@@ -18,7 +18,6 @@ from vcl_fake.errors import vapi_error
 if TYPE_CHECKING:
     from vcl_fake.backend.core import Context
 
-DEFAULT_BACKING = {"type": "DATASTORE", "datastore_id": "datastore-11", "storage_uri": None}
 #: What a subscribed library seeded without one subscribes to (it never synchronises).
 DEFAULT_SUBSCRIPTION: dict[str, Any] = {
     "authentication_method": "NONE",
@@ -59,7 +58,7 @@ class Library:
     type: str
     creation_time: _dt.datetime
     description: str | None = None
-    storage_backings: list[dict[str, Any]] = field(default_factory=lambda: [dict(DEFAULT_BACKING)])
+    storage_backings: list[dict[str, Any]] = field(default_factory=list)
     version: int = 1
     server_guid: str = ""
     last_modified_time: _dt.datetime | None = None
@@ -150,6 +149,9 @@ class Inventory:
         self.library_tokens: dict[str, str] = {}  # client token -> library id
         self.item_tokens: dict[str, str] = {}  # client token -> item id
         self.is_busy: Callable[[str], str | None] = lambda item_id: None
+        #: The datastore a library without backings uses, and whether a datastore exists.
+        self.default_datastore: Callable[[], str] = lambda: "datastore-11"
+        self.datastore_exists: Callable[[str], bool] = lambda datastore_id: True
         self.forget_item: Callable[[str], None] = lambda item_id: None
 
     # --- lookups -----------------------------------------------------------------------------
@@ -217,6 +219,9 @@ class Inventory:
         self._check_library_name(name)
         if storage_backings is not None and len(storage_backings) > 1:
             raise vapi_error("UNSUPPORTED", M.LIBRARY_BACKINGS_UNSUPPORTED, len(storage_backings))
+        backings = self.check_backings(storage_backings) or [
+            {"type": "DATASTORE", "datastore_id": self.default_datastore(), "storage_uri": None}
+        ]
         lib = Library(
             id=self.ids.uuid(),
             name=name,
@@ -226,6 +231,7 @@ class Inventory:
             server_guid=self.server_guid,
             security_policy_id=security_policy_id,
             storage_lost=storage_lost,
+            storage_backings=backings,
         )
         if type == LOCAL:
             lib.publication = _publish(Publication(), publish_info or {}, "create", lib.id)
@@ -233,8 +239,6 @@ class Inventory:
             url = SUBSCRIPTION_URL.format(self.ids.uuid())
             lib.subscription = {**DEFAULT_SUBSCRIPTION, "subscription_url": url}
             lib.subscription.update(subscription_info or {})
-        if storage_backings:
-            lib.storage_backings = [dict(b) for b in storage_backings]
         self.libraries[lib.id] = lib
         return lib
 
@@ -513,6 +517,34 @@ class Inventory:
             where = f"{item.library_id}/{item.id}/{quote(f.name)}?version={f.version}"
             url = f"{origin}{STATIC_PATH}{where}"
         return f.info(url)
+
+    def check_backings(self, backings: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        """Copies of storage backings, each DATASTORE one naming an existing datastore."""
+        out = [dict(b) for b in backings or ()]
+        for index, backing in enumerate(out):
+            datastore_id = backing.get("datastore_id")
+            if backing.get("type") == "DATASTORE" and not isinstance(datastore_id, str):
+                raise vapi_error("INVALID_ARGUMENT", M.BACKING_DATASTORE_MISSING, index)
+            if isinstance(datastore_id, str) and not self.datastore_exists(datastore_id):
+                raise vapi_error("INVALID_ARGUMENT", M.BACKING_DATASTORE_NOT_FOUND, datastore_id)
+        return out
+
+    def stored_on(self, datastore_id: str) -> int:
+        """Bytes of committed item content in libraries backed by a datastore."""
+        backed = {
+            lib.id
+            for lib in self.libraries.values()
+            if any(b.get("datastore_id") == datastore_id for b in lib.storage_backings)
+        }
+        return sum(i.size for i in self.items.values() if i.library_id in backed)
+
+    def datastore_of(self, item_id: str) -> str | None:
+        """The datastore an item's content goes to (its library's first datastore backing)."""
+        lib = self.libraries.get(self.items[item_id].library_id)
+        for backing in lib.storage_backings if lib else ():
+            if backing.get("type") == "DATASTORE" and backing.get("datastore_id"):
+                return str(backing["datastore_id"])
+        return None
 
     def _drop_item(self, item_id: str) -> None:
         del self.items[item_id]

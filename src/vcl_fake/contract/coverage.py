@@ -3,7 +3,22 @@
 
 from __future__ import annotations
 
-from vcl_fake.contract.operations import NOT_MODELLED, PROBE_OPERATION, operations
+from vcl_fake.contract.operations import NOT_MODELLED, PROBE_OPERATION, VIM_METHODS, operations
+
+#: What each served vim25 method does in the fake.
+VIM_NOTES = {
+    "RetrieveServiceContent": "no session needed; rootFolder, the managers, searchIndex, about",
+    "CurrentTime": "the fake clock",
+    "Login": "the vAPI users; sets `vmware_soap_session`; InvalidLogin",
+    "Logout": "ends the session and its views",
+    "RetrieveProperties": "TraversalSpec/SelectionSpec recursion, skip, subtypes, dotted paths",
+    "RetrievePropertiesEx": "the same, paged by `maxObjects`; nothing matched: no result",
+    "ContinueRetrievePropertiesEx": "the next page; an unknown token is InvalidArgument",
+    "CancelRetrievePropertiesEx": "drops the remaining pages",
+    "CreateContainerView": "per session; recursive or not, by type (subtypes included)",
+    "DestroyView": "a second destroy is ManagedObjectNotFound",
+    "Fetch": "one property of any object (pyVmomi 8+); unset: no returnval",
+}
 
 
 def markdown() -> str:
@@ -34,4 +49,20 @@ def markdown() -> str:
         service = f"`{op.service}` / `{op.name}`" + (" (govc only)" if op.api is None else "")
         rest = f"`{op.rest.method} {op.rest.template}`" if op.rest is not None else "—"
         lines.append(f"| `{op.alias}` | {service} | {api} | {rest} | {errors} |")
+    lines += [
+        "",
+        "## vim25 SOAP (`POST /sdk`)",
+        "",
+        "`GET /sdk/vimServiceVersions.xml` lists the versions (8.0.3.0 first). Every method",
+        "needs a session (the `vmware_soap_session` cookie) except RetrieveServiceContent and",
+        "Login, and a read of `SessionManager.currentSession` (unset without one). Faults:",
+        "InvalidLogin, NotAuthenticated, ManagedObjectNotFound, InvalidProperty,",
+        "InvalidArgument, InvalidRequest (a body that cannot be read); any other vim25 method",
+        "answers NotImplemented naming it, a name vim25 does not have MethodNotFound.",
+        "",
+        "| operation | method | notes |",
+        "|---|---|---|",
+    ]
+    for kind, method, _params, _auth in VIM_METHODS:
+        lines.append(f"| `vim.{kind}.{method}` | `{kind}.{method}` | {VIM_NOTES[method]} |")
     return "\n".join(lines) + "\n"

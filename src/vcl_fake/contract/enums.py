@@ -18,3 +18,8 @@ SOURCE_TYPES: tuple[str, ...] = ENUMS[_ITEM + "updatesession.file.source_type"]
 PREVIEW_STATES: tuple[str, ...] = ENUMS[_ITEM + "updatesession.preview_info.state"]
 WARNING_TYPES: tuple[str, ...] = ENUMS[_ITEM + "updatesession.warning_type"]
 LIBRARY_TYPES: tuple[str, ...] = ENUMS["com.vmware.content.library_model.library_type"]
+#: Datastore types the inventory offers: the vAPI's ``vcenter.datastore.type`` as vim25
+#: writes them (``vsan`` is ``VSAN`` in the vAPI).
+DATASTORE_TYPES: tuple[str, ...] = tuple(
+    "vsan" if t == "VSAN" else t for t in ENUMS["com.vmware.vcenter.datastore.type"]
+)

@@ -26,6 +26,7 @@ from vcl_fake import messages as M
 from vcl_fake.contract._generated import OPERATIONS, UNMODELLED
 from vcl_fake.contract.types import (
     Dynamic,
+    Native,
     Optional,
     Scalar,
     Struct,
@@ -48,6 +49,12 @@ SERVICE_ALIASES: dict[str, str] = {
     "com.vmware.content.library.item.downloadsession.file": "download_file",
     "com.vmware.content.library.item.update_session": "update_session",
     "com.vmware.content.library.item.updatesession.file": "file",
+    "com.vmware.vcenter.datacenter": "vcenter.datacenter",
+    "com.vmware.vcenter.folder": "vcenter.folder",
+    "com.vmware.vcenter.datastore": "vcenter.datastore",
+    "com.vmware.vcenter.cluster": "vcenter.cluster",
+    "com.vmware.vcenter.resource_pool": "vcenter.resource_pool",
+    "com.vmware.vcenter.host": "vcenter.host",
 }
 OPERATION_ALIASES: dict[tuple[str, str], str] = {
     ("com.vmware.cis.session", "create"): "login",
@@ -65,6 +72,12 @@ DOWNLOAD = "download"
 STATIC_PATH = "/cls/static/"
 #: govc's undocumented ``/rest`` probe of a PULL source (not in the bindings).
 PROBE = "file.probe"
+
+
+def _path_group(found: re.Match[str]) -> str:
+    """``{resource-pool}`` (escaped) -> a regex group named ``resource_pool``."""
+    name = found.group(1).replace("\\", "").replace("-", "_")
+    return f"(?P<{name}>[^/]+)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +106,7 @@ class Route:
             template=path,
             dispatch=dispatch,
             body=rest["body"],
-            path_vars={v: k for k, v in rest["path"].items()},
+            path_vars={v.replace("-", "_"): k for k, v in rest["path"].items()},
             query={v: k for k, v in rest.get("query", {}).items()},
             headers=dict(rest.get("headers", {})),
         )
@@ -101,7 +114,8 @@ class Route:
     @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
         """Built on first use: most of the bindings' routes are never asked for."""
-        regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(self.template))
+        # a URL variable may hold a hyphen ({resource-pool}); regex groups may not
+        regex = re.sub(r"\\{([\w\\-]+)\\}", _path_group, re.escape(self.template))
         return re.compile(regex + r"/?")
 
     @functools.cached_property
@@ -129,13 +143,15 @@ class LegacyRoute:
 
     method: str
     base: str  # /rest/com/vmware/content/library/item/update-session
-    id_param: str | None  # carried as /id:{value}
+    id_param: str | None  # carried as /id:{value} (or /{value}: plain_id)
     action: str | None  # ~action=...
     query: tuple[str, ...]  # parameters carried in the query string (GET)
+    plain_id: bool = False  # the vcenter services: /rest/vcenter/datastore/{datastore}
 
     @property
     def template(self) -> str:
-        path = self.base + (f"/id:{{{self.id_param}}}" if self.id_param else "")
+        mark = "/" if self.plain_id else "/id:"
+        path = self.base + (f"{mark}{{{self.id_param}}}" if self.id_param else "")
         return path + (f"?~action={self.action}" if self.action else "")
 
 
@@ -152,7 +168,8 @@ class Operation:
     success_status: int = field(default=200)
     modelled: bool = True  # False: the bindings define it, vcl_fake answers "not modelled"
     #: How a caller proves who it is: "session" (an API session token), "password" (user and
-    #: password: login), or "url" (the URL itself authorises: the data plane).
+    #: password: login), "url" (the URL itself authorises: the data plane), or for vim25
+    #: "vim" (the SOAP session cookie), "vim_optional" (a session if there is one), "none".
     auth: str = "session"
     #: Parameters the journal never records (capability tokens).
     hidden: frozenset[str] = frozenset()
@@ -195,11 +212,14 @@ def legacy_route(
     service: str, name: str, params: Sequence[str], required_ids: Sequence[str]
 ) -> LegacyRoute:
     """vAPI REST v1: create is POST on the collection; get, update and delete act on
-    ``/id:{id}`` (GET, PATCH, DELETE) of the first required id parameter; list is GET with its
-    parameters in the query; every other operation, and a get with more than the id, is
+    ``/id:{id}`` (GET, PATCH, DELETE) of the first required id parameter (the vcenter
+    services: ``/rest/vcenter/...`` and a plain ``/{id}``); list is GET with its parameters in
+    the query; every other operation, and a get with more than the id, is
     ``POST ...?~action=name``. The other parameters travel in a JSON body, each wrapped by its
     name."""
-    base = "/rest/" + service.replace(".", "/").replace("_", "-")
+    vcenter = service.startswith("com.vmware.vcenter.")  # mapped as /rest/vcenter/...
+    path = service.removeprefix("com.vmware.") if vcenter else service
+    base = "/rest/" + path.replace(".", "/").replace("_", "-")
     id_param = required_ids[0] if required_ids and name != "create" and name != "list" else None
     others = [p for p in params if p != id_param]
     if name == "create":
@@ -208,7 +228,12 @@ def legacy_route(
         return LegacyRoute("GET", base, None, None, tuple(params))
     if name == "get" and not others:
         return LegacyRoute(
-            "GET" if id_param else "POST", base, id_param, None if id_param else "get", ()
+            "GET" if id_param else "POST",
+            base,
+            id_param,
+            None if id_param else "get",
+            (),
+            plain_id=vcenter,
         )
     if name == "update":
         return LegacyRoute("PATCH", base, id_param, None, ())
@@ -329,6 +354,49 @@ DOWNLOAD_OPERATION = Operation(
 )
 #: The direct download of an item file: the same, authorised by the caller's API session.
 STATIC_DOWNLOAD_OPERATION = dataclasses.replace(DOWNLOAD_OPERATION, auth="session")
+#: The vim25 SOAP methods served at ``/sdk``: (managed object type, method, parameters,
+#: how the caller authenticates). The journal and scenarios name them ``vim.{type}.{method}``
+#: (``vim.SessionManager.Login``); ``Fetch`` reads one property of any managed object. Auth:
+#: ``vim`` (the ``vmware_soap_session`` cookie), ``none``, or ``vim_optional`` (without a
+#: session only ``SessionManager.currentSession`` may be read).
+VIM_METHODS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("ServiceInstance", "RetrieveServiceContent", (), "none"),
+    ("ServiceInstance", "CurrentTime", (), "vim"),
+    ("SessionManager", "Login", ("userName", "password", "locale", "user_agent"), "none"),
+    ("SessionManager", "Logout", (), "vim"),
+    ("PropertyCollector", "RetrieveProperties", ("specSet",), "vim_optional"),
+    ("PropertyCollector", "RetrievePropertiesEx", ("specSet", "options"), "vim_optional"),
+    ("PropertyCollector", "ContinueRetrievePropertiesEx", ("token",), "vim"),
+    ("PropertyCollector", "CancelRetrievePropertiesEx", ("token",), "vim"),
+    ("ViewManager", "CreateContainerView", ("container", "type", "recursive"), "vim"),
+    ("ContainerView", "DestroyView", (), "vim"),
+    ("ManagedObject", "Fetch", ("prop",), "vim_optional"),
+)
+
+
+def vim_operation(
+    kind: str, method: str, params: Sequence[str] = (), auth: str = "vim"
+) -> Operation:
+    """A vim25 method as an operation: its input is what the SOAP codec decoded (``_this``
+    and the method's parameters, pyVmomi values)."""
+    return Operation(
+        service="vim25",
+        name=method,
+        alias=f"vim.{kind}.{method}",
+        params={"_this": Native(), **{p: Optional(Native()) for p in params}},
+        output=Dynamic(),
+        errors=frozenset(),
+        api=None,
+        rest=None,
+        auth=auth,
+        hidden=frozenset({"password", "user_agent"}),
+    )
+
+
+#: method name -> the served vim25 operation.
+VIM_TABLE: dict[str, Operation] = {
+    method: vim_operation(kind, method, params, auth) for kind, method, params, auth in VIM_METHODS
+}
 #: full id -> every operation of the bindings that vcl_fake does not model.
 NOT_MODELLED: dict[str, Operation] = _build_unmodelled()
 #: (service id, operation id) -> Operation, modelled or not.
@@ -336,7 +404,13 @@ BY_ID: dict[tuple[str, str], Operation] = {
     (op.service, op.name): op for op in (*TABLE.values(), *NOT_MODELLED.values())
 }
 #: Every name a scenario or the journal may use.
-NAMES: tuple[str, ...] = (*TABLE, PROBE, UPLOAD, DOWNLOAD)
+NAMES: tuple[str, ...] = (
+    *TABLE,
+    PROBE,
+    UPLOAD,
+    DOWNLOAD,
+    *(op.alias for op in VIM_TABLE.values()),
+)
 
 
 def operations() -> Iterator[Operation]:

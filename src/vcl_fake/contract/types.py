@@ -300,6 +300,38 @@ class Dynamic(VType):
         return value
 
 
+class Native(VType):
+    """A value its codec decoded and checked itself (vim25: a pyVmomi object against its
+    declared type), passed through; the journal shows it as plain data."""
+
+    def decode(self, value: Any, path: str) -> Any:
+        return value
+
+    def redact(self, value: Any) -> Any:
+        return plain(value)
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """A pyVmomi value as plain data: a managed object as ``Type:id``, a data object as a dict
+    of the fields it sets, a type by its name."""
+    if depth > 40:
+        return "..."
+    if isinstance(value, type):
+        return value.__name__.rsplit(".", 1)[-1]
+    if hasattr(value, "_moId"):
+        return f"{type(value).__name__.rsplit('.', 1)[-1]}:{value._moId}"
+    if hasattr(value, "_GetPropertyList"):
+        fields = ((p.name, getattr(value, p.name)) for p in value._GetPropertyList())
+        return {
+            k: plain(v, depth + 1)
+            for k, v in fields
+            if v is not None and not (isinstance(v, list) and not v)
+        }
+    if isinstance(value, list):
+        return [plain(v, depth + 1) for v in value]
+    return value
+
+
 class Void(VType):
     def decode(self, value: Any, path: str) -> Any:
         return None

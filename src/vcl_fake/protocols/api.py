@@ -16,7 +16,7 @@ from vcl_fake import messages as M
 from vcl_fake.contract.operations import Operation, Route, routable
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
-from vcl_fake.protocols.codec import Codec
+from vcl_fake.protocols.codec import Codec, query_structure
 from vcl_fake.protocols.http import Request, Response
 
 PROTOCOL = "api"
@@ -147,4 +147,4 @@ class ApiProtocol(Codec):
             value = request.headers.get(header, request.query.get(param))
             if value is not None:
                 raw[param] = value
-        return self.build(request, op, raw, route.body)
+        return query_structure(request, op, self.build(request, op, raw, route.body), "")

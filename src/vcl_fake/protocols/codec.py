@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from typing import Any
 
 from vcl_fake import messages as M
 from vcl_fake.contract.operations import Operation
-from vcl_fake.contract.types import mismatch
+from vcl_fake.contract.types import List, Struct, mismatch
 from vcl_fake.dispatcher import Credentials, Dispatcher, Invocation
 from vcl_fake.errors import VapiError, vapi_error
 from vcl_fake.protocols.http import Request, Response, Scripted, parse_json
@@ -79,6 +80,41 @@ class Codec:
             origin=request.origin,
             bad_input=bad_input,
         )
+
+
+def query_structure(request: Request, op: Operation, inv: Invocation, prefix: str) -> Invocation:
+    """A GET whose ``filter`` structure travels in the query string, one parameter per field
+    (``/api``: ``?names=a&names=b``; ``/rest``: ``?filter.names=a`` or ``filter.names.1=a``).
+    Values are read as text for the field's type; unknown ``filter.`` fields are refused."""
+    ftype = op.params.get("filter")
+    spec = getattr(ftype, "element", ftype)
+    if request.method != "GET" or not isinstance(spec, Struct) or "filter" in inv.raw:
+        return inv
+    values: dict[str, list[str]] = {}
+    for key, value in request.query_items:
+        if not key.startswith(prefix) or (prefix and key == prefix):
+            continue
+        field = key[len(prefix) :].split(".", 1)[0]
+        if field in spec.fields:
+            values.setdefault(field, []).append(value)
+        elif prefix:
+            bad = vapi_error("INVALID_ARGUMENT", M.FIELD_UNEXPECTED, "filter." + field, spec.name)
+            return dataclasses.replace(inv, bad_input=inv.bad_input or bad)
+    if not values:
+        return inv
+    fields: dict[str, Any] = {}
+    try:
+        for field, texts in values.items():
+            ftype = spec.fields[field]
+            inner = getattr(ftype, "element", ftype)
+            path = f"filter.{field}"
+            if isinstance(inner, List):
+                fields[field] = [inner.element.decode_text(t, path) for t in texts]
+            else:
+                fields[field] = inner.decode_text(texts[-1], path)
+    except VapiError as exc:
+        return dataclasses.replace(inv, bad_input=inv.bad_input or exc)
+    return dataclasses.replace(inv, raw={**inv.raw, "filter": fields})
 
 
 def json_body(request: Request) -> Any:

@@ -77,12 +77,14 @@ class Request:
     query: dict[str, str] = field(init=False)
     #: ``scheme://host:port`` the client addressed (URLs handed back point there).
     origin: str = field(init=False)
+    query_items: list[tuple[str, str]] = field(init=False)  # repeated parameters kept
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
         parts = urlsplit(self.url)
         self.path = parts.path or "/"
-        self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        self.query_items = parse_qsl(parts.query, keep_blank_values=True)
+        self.query = dict(self.query_items)
         self.origin = _origin(parts)
 
     def chunks(self) -> Iterator[bytes]:

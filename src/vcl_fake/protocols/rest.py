@@ -18,7 +18,7 @@ from vcl_fake import messages as M
 from vcl_fake.contract.operations import PROBE_OPERATION, LegacyRoute, Operation, routable
 from vcl_fake.dispatcher import Dispatcher, Invocation
 from vcl_fake.errors import VapiError, message
-from vcl_fake.protocols.codec import Codec
+from vcl_fake.protocols.codec import Codec, query_structure
 from vcl_fake.protocols.http import Request, Response
 
 PROTOCOL = "rest"
@@ -65,14 +65,21 @@ class RestProtocol(Codec):
         head, sep, tail = path.rpartition("/id:")
         if sep:
             base, id_value = head, unquote(tail)
+        parent, _, last = path.rpartition("/")
         action = request.query.get("~action")
         methods = set()
-        for route, op in self.routes.get(base, ()):
-            if (route.id_param is not None) != (id_value is not None):
+        candidates = [(r, op, id_value) for r, op in self.routes.get(base, ())]
+        candidates += [  # the vcenter services: /rest/vcenter/datastore/{datastore}
+            (r, op, unquote(last))
+            for r, op in self.routes.get(parent, ())
+            if r.plain_id and r.id_param is not None and not sep
+        ]
+        for route, op, route_id in candidates:
+            if (route.id_param is not None) != (route_id is not None):
                 continue
             methods.add(route.method)
             if route.method == request.method and route.action == action:
-                return op, id_value
+                return op, route_id
         if methods and action is None:
             allowed = ", ".join(sorted(methods))
             raise VapiError(
@@ -90,4 +97,5 @@ class RestProtocol(Codec):
         for name in route.query:
             if name in request.query:
                 raw[name] = request.query[name]
-        return self.build(request, op, raw)
+        inv = self.build(request, op, raw)
+        return query_structure(request, op, inv, "filter.")

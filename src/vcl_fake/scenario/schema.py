@@ -25,7 +25,7 @@ RATE = r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)/s\s*$"
 DATETIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
-PROTOCOLS = ["api", "rest", "jsonrpc", "data"]
+PROTOCOLS = ["api", "rest", "jsonrpc", "data", "vim25"]
 SESSION_STATES = list(enums.SESSION_STATES)
 PREVIEW_STATES = list(enums.PREVIEW_STATES)
 WARNING_TYPES = list(enums.WARNING_TYPES)
@@ -56,7 +56,17 @@ def build() -> dict[str, Any]:
             "name": text(),
             "type": {"enum": list(enums.LIBRARY_TYPES)},
             "description": text(),
+            "datastore": text("the datastore backing it (default: the first datastore)"),
             "items": {"type": "array", "items": item},
+        },
+        ("name",),
+    )
+    datastore = obj(
+        {
+            "name": text("unique; libraries name it in 'datastore'"),
+            "capacity": ref("size"),
+            "free_space": ref("size"),
+            "type": {"enum": list(enums.DATASTORE_TYPES)},
         },
         ("name",),
     )
@@ -84,6 +94,7 @@ def build() -> dict[str, Any]:
                 "(true or loopback: loopback hosts only; any: every host)",
             },
             "trusted_roots": {"type": "array", "items": text("PEM text or a file path")},
+            "datastores": {"type": "array", "items": datastore},
             "libraries": {"type": "array", "items": library},
             "sources": {"type": "array", "items": source},
             "sessions": {

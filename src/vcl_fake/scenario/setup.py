@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
 from vcl_fake.backend import ItemFile, Source, make_source
+from vcl_fake.backend.vcenter import DEFAULT_CAPACITY
 from vcl_fake.clock import Clock, ManualClock
 from vcl_fake.contract.enums import DEFAULT_ALGORITHM
 from vcl_fake.errors import message
@@ -31,6 +32,17 @@ def apply(scenario: Scenario, target: Backend, clock: Clock) -> None:
     clash = sorted(taken & {lib["name"] for lib in setup.get("libraries", [])})
     if clash:
         raise ValueError(f"the fake already has libraries named {', '.join(clash)}")
+    datastores = set(target.datastore_names().values())
+    for ds in setup.get("datastores", []):
+        if ds["name"] in datastores:
+            raise ValueError(f"the fake already has a datastore named {ds['name']}")
+        capacity = size(ds.get("capacity", DEFAULT_CAPACITY))
+        if size(ds.get("free_space", 0)) > capacity:
+            raise ValueError(f"datastore {ds['name']}: free_space is larger than the capacity")
+        datastores.add(ds["name"])
+    for lib in setup.get("libraries", []):
+        if "datastore" in lib and lib["datastore"] not in datastores:
+            raise ValueError(f"library {lib['name']}: no datastore is named {lib['datastore']}")
     sources = [_source(s, scenario) for s in setup.get("sources", [])]
     roots = [read_pem(pem, scenario.base_dir) for pem in setup.get("trusted_roots", [])]
 
@@ -48,10 +60,24 @@ def apply(scenario: Scenario, target: Backend, clock: Clock) -> None:
         target.trust(root)
     for source in sources:
         target.add_source(source)
+    for ds in setup.get("datastores", []):
+        target.add_datastore(
+            ds["name"],
+            capacity=size(ds.get("capacity", DEFAULT_CAPACITY)),
+            free_space=size(ds["free_space"]) if "free_space" in ds else None,
+            type=ds.get("type", "VMFS"),
+        )
+    by_name = {name: ds_id for ds_id, name in target.datastore_names().items()}
     items: dict[str, str] = {}
     for lib in setup.get("libraries", []):
+        backings = None
+        if "datastore" in lib:
+            backings = [{"type": "DATASTORE", "datastore_id": by_name[lib["datastore"]]}]
         library_id = target.add_library(
-            lib["name"], type=lib.get("type", "LOCAL"), description=lib.get("description")
+            lib["name"],
+            type=lib.get("type", "LOCAL"),
+            description=lib.get("description"),
+            storage_backings=backings,
         )
         for it in lib.get("items", []):
             items[it["name"]] = target.add_item(
