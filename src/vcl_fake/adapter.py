@@ -10,7 +10,10 @@ process-wide; it holds only which fakes are active, no fake data) routes by host
   for a fake's host to that fake, unless the user registered a response for it (the user wins).
 
 File-like request bodies are turned into chunk generators first, so uploads stream; a
-streamed answer (a download) reaches ``requests`` as a reader over its chunks.
+streamed answer (a download) reaches ``requests`` as a reader over its chunks. The
+private mock records nothing: ``responses`` keeps every request and response it answers (in
+the mock and in the registration), which in a long-lived fake is memory without bound and the
+request bodies with it; the fake's own journal is what tests read.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ class ResponsesAdapter:
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock._vcl_fake = True  # type: ignore[attr-defined]  # marks a fake's own mock
         url = re.compile(rf"https?://{re.escape(self.host)}(:\d+)?([/?#].*)?", re.IGNORECASE)
-        self.mock.add(_AnyMethod("GET", url, callback=self._callback, content_type=None))
+        registration = _AnyMethod("GET", url, callback=self._callback, content_type=None)
+        registration._calls = self.mock._calls = _Unrecorded()
+        self.mock.add(registration)
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes | io.BufferedReader]:
         request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
@@ -111,6 +116,16 @@ class _StreamIO(io.RawIOBase):
 
 def _reader(chunks: Iterable[bytes]) -> io.BufferedReader:
     return io.BufferedReader(_StreamIO(chunks), CHUNK)
+
+
+class _Unrecorded(responses.CallList):
+    """A call list that keeps nothing (see the module docstring)."""
+
+    def add(self, request: Any, response: Any) -> None:
+        pass
+
+    def add_call(self, call: Any) -> None:
+        pass
 
 
 def _streamable(request: Any) -> None:

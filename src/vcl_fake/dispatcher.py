@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from vcl_fake.contract.operations import Operation
 from vcl_fake.contract.types import redact_untyped
 from vcl_fake.errors import VapiError, internal_error
-from vcl_fake.journal import SUCCESS, Call, Journal, outcome_of
+from vcl_fake.journal import DEFAULT_LIMIT, SUCCESS, Call, Journal, outcome_of
 from vcl_fake.protocols.http import Scripted
 from vcl_fake.scenario.event import Event
 
@@ -86,9 +86,9 @@ class Service(Protocol):
 
 
 class Dispatcher:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, journal_limit: int | None = DEFAULT_LIMIT) -> None:
         self._service = service
-        self._journal = Journal()
+        self._journal = Journal(journal_limit)
         self.engine: Engine | None = None  # scenario rules, when a scenario is loaded
 
     @property
@@ -111,9 +111,10 @@ class Dispatcher:
         def note(outcome: str, result: Any = None, error: VapiError | None = None) -> None:
             shown = self._shown(inv, op.redact(seen) if decoded else redact_untyped(seen))
             now = service.now()
-            self._journal.record(
-                Call(inv.protocol, op.alias, shown, outcome, result, error, now, event.rule)
-            )
+            call = Call(inv.protocol, op.alias, shown, outcome, result, error, now, event.rule)
+            self._journal.record(call)
+            if self.engine is not None:
+                self.engine.ended(call)
 
         try:
             principal = service.authenticate(op, inv.credentials)

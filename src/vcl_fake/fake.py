@@ -16,7 +16,7 @@ from vcl_fake.backend import Backend, load_certificates, make_source
 from vcl_fake.backend.vcenter import DEFAULT_CAPACITY
 from vcl_fake.clock import Clock, ManualClock, SystemClock
 from vcl_fake.dispatcher import Dispatcher
-from vcl_fake.journal import Call
+from vcl_fake.journal import DEFAULT_LIMIT, Call
 from vcl_fake.protocols.http import Request, Response
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class FakeVCenter:
         seed: int | None = None,
         keep_content: bool = True,
         fetch: bool | str = False,
+        journal_limit: int | None = DEFAULT_LIMIT,
         scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None = None,
     ) -> None:
         from vcl_fake.backend.fetch import policy
@@ -71,6 +72,7 @@ class FakeVCenter:
                 clock = ManualClock(script.clock_start)
         self.host = host.lower()
         self.clock: Clock = clock
+        self._journal_limit = journal_limit
         self._options["seed"] = seed
         self._build()
         self._adapter = ResponsesAdapter(self.host, self.handle)
@@ -80,7 +82,7 @@ class FakeVCenter:
 
     def _build(self) -> None:
         self._backend = Backend(self.clock, **self._options)
-        self._dispatcher = Dispatcher(self._backend)
+        self._dispatcher = Dispatcher(self._backend, self._journal_limit)
         self._app = Application(self._dispatcher)
 
     def handle(self, request: Request) -> Response:
@@ -274,7 +276,7 @@ class FakeVCenter:
         engine = self._dispatcher.engine
         if engine is None:
             return []
-        return engine.check(self.calls)
+        return engine.check()
 
     def verify(self) -> None:
         """Raise AssertionError listing every unmet expectation of the scenario."""
@@ -288,7 +290,7 @@ class FakeVCenter:
 
     @property
     def calls(self) -> list[Call]:
-        """The journal of operations, oldest first."""
+        """The journal of operations, oldest first: the latest ``journal_limit`` calls."""
         return self._dispatcher.calls
 
     def __repr__(self) -> str:

@@ -1,13 +1,17 @@
 """The call journal: one :class:`Call` per operation, in the order they ended.
 
 The dispatcher is its only writer (every protocol's calls pass through it); ``vc.calls``
-and the control API read it, and scenario expectations are checked against it.
+and the control API read it. It is bounded: it keeps the latest :data:`DEFAULT_LIMIT` calls
+(``journal_limit=`` changes that; ``None`` keeps every call), so a long-lived fake does not
+grow with its traffic. Scenario expectations do not read it back: the scenario engine counts
+what they need as calls end.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +20,8 @@ from vcl_fake.errors import VapiError
 from vcl_fake.protocols.http import Scripted
 
 SUCCESS = "success"
+#: How many calls a journal keeps by default (the oldest go first).
+DEFAULT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,14 +50,21 @@ def outcome_of(scripted: Scripted) -> str:
 
 
 class Journal:
-    """The calls of one fake, thread-safe."""
+    """The latest ``limit`` calls of one fake (every call if ``limit`` is None), thread-safe;
+    ``dropped`` counts the calls that made way for newer ones."""
 
-    def __init__(self) -> None:
-        self._calls: list[Call] = []
+    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
+        if limit is not None and limit < 0:
+            raise ValueError(f"journal_limit must be at least 0 or None, not {limit!r}")
+        self.limit = limit
+        self.dropped = 0
+        self._calls: deque[Call] = deque(maxlen=limit)
         self._lock = threading.Lock()
 
     def record(self, call: Call) -> None:
         with self._lock:
+            if self.limit is not None and len(self._calls) == self.limit:
+                self.dropped += 1
             self._calls.append(call)
 
     @property
@@ -60,4 +73,4 @@ class Journal:
             return list(self._calls)
 
 
-__all__ = ["SUCCESS", "Call", "Journal", "outcome_of"]
+__all__ = ["DEFAULT_LIMIT", "SUCCESS", "Call", "Journal", "outcome_of"]

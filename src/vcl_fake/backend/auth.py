@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hmac
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,13 +35,17 @@ class ApiSession:
 
 
 class Authenticator:
-    """Users, and the API sessions they open. Callers hold the backend lock."""
+    """Users, and the API sessions they open. Callers hold the backend lock.
+
+    ``sessions`` is kept in order of last use (a use moves a session to the end), so the
+    expired ones are at the front: each login purges them there, at O(1) per expired session.
+    """
 
     def __init__(self, clock: Clock, users: Mapping[str, str] | None, idle_timeout: float) -> None:
         self.clock = clock
         self.users = dict(users if users is not None else DEFAULT_USERS)
         self.idle_timeout = _dt.timedelta(seconds=idle_timeout)
-        self.sessions: dict[str, ApiSession] = {}
+        self.sessions: OrderedDict[str, ApiSession] = OrderedDict()
 
     def check_password(self, user: str | None, password: str | None) -> str:
         """The user, if the password is theirs; else UNAUTHENTICATED."""
@@ -61,10 +66,20 @@ class Authenticator:
             del self.sessions[found.token]
             raise unauthenticated()
         found.last_accessed_time = now
+        self.sessions.move_to_end(found.token)  # the order of last use
         return found
+
+    def purge(self) -> None:
+        """Forget the sessions idle longer than the timeout (they are at the front)."""
+        now, sessions = self.clock.now(), self.sessions
+        while (
+            sessions and now - next(iter(sessions.values())).last_accessed_time > self.idle_timeout
+        ):
+            sessions.popitem(last=False)
 
     # --- operation handlers (``context.principal``: the user at login, else the session) ------
     def session_login(self, context: Context) -> str:
+        self.purge()
         now = self.clock.now()
         token = IdSource.token()
         self.sessions[token] = ApiSession(token, context.principal, now, now)

@@ -357,9 +357,7 @@ class Backend:
         with self._lock:
             sessions = self._sessions
             sessions.purge()
-            for item in self._inventory.items.values():
-                if item.name != item_name:
-                    continue
+            for item in self._inventory.items_named(item_name):
                 live = [sessions.sessions[i] for i in sessions.by_item.get(item.id, ())]
                 if not live:
                     return None
@@ -369,7 +367,7 @@ class Backend:
 
     def item_id(self, name: str) -> str | None:
         with self._lock:
-            return next((i.id for i in self._inventory.items.values() if i.name == name), None)
+            return next((i.id for i in self._inventory.items_named(name)), None)
 
     def _forget_item(self, item_id: str) -> None:
         """A deleted item's sessions, of both kinds, go with it."""

@@ -138,7 +138,12 @@ class Item:
 
 
 class Inventory:
-    """Libraries and items. ``is_busy(item_id)`` names an item's ACTIVE session, if any."""
+    """Libraries and items. ``is_busy(item_id)`` names an item's ACTIVE session, if any.
+
+    Every lookup by name is a dictionary lookup: indexes by exact name (what uniqueness
+    checks use), by case-folded name (what find uses) and by library are kept in step with
+    create, update (rename) and delete, in :meth:`_index` and :meth:`_unindex`.
+    """
 
     def __init__(self, clock: Clock, ids: IdSource, server_guid: str) -> None:
         self.clock = clock
@@ -148,6 +153,10 @@ class Inventory:
         self.items: dict[str, Item] = {}
         self.library_tokens: dict[str, str] = {}  # client token -> library id
         self.item_tokens: dict[str, str] = {}  # client token -> item id
+        self._libraries_folded: dict[str, dict[str, Library]] = {}
+        self._item_named: dict[tuple[str, str], Item] = {}  # (library id, name) -> item
+        self._items_folded: dict[str, dict[str, Item]] = {}
+        self._items_of: dict[str, dict[str, Item]] = {}  # library id -> its items
         self.is_busy: Callable[[str], str | None] = lambda item_id: None
         #: The datastore a library without backings uses, and whether a datastore exists.
         self.default_datastore: Callable[[], str] = lambda: "datastore-11"
@@ -199,6 +208,31 @@ class Inventory:
         """The library's model; publish URLs point at ``origin``."""
         return lib.model(origin)
 
+    def items_named(self, name: str) -> list[Item]:
+        """The items called ``name`` (exactly), in any library."""
+        return [i for i in self._items_folded.get(name.casefold(), {}).values() if i.name == name]
+
+    # --- the name indexes ------------------------------------------------------------------------
+    def _index(self, record: Library | Item) -> None:
+        if isinstance(record, Library):
+            self.libraries[record.id] = record
+            self._libraries_folded.setdefault(record.name.casefold(), {})[record.id] = record
+        else:
+            self.items[record.id] = record
+            self._item_named[record.library_id, record.name] = record
+            self._items_folded.setdefault(record.name.casefold(), {})[record.id] = record
+            self._items_of[record.library_id][record.id] = record
+
+    def _unindex(self, record: Library | Item) -> None:
+        if isinstance(record, Library):
+            del self.libraries[record.id]
+            _discard(self._libraries_folded, record.name.casefold(), record.id)
+        else:
+            del self.items[record.id]
+            del self._item_named[record.library_id, record.name]
+            _discard(self._items_folded, record.name.casefold(), record.id)
+            del self._items_of[record.library_id][record.id]
+
     # --- seeding (also used by the REST create operations) -----------------------------------
     def add_library(
         self,
@@ -239,7 +273,8 @@ class Inventory:
             url = SUBSCRIPTION_URL.format(self.ids.uuid())
             lib.subscription = {**DEFAULT_SUBSCRIPTION, "subscription_url": url}
             lib.subscription.update(subscription_info or {})
-        self.libraries[lib.id] = lib
+        self._index(lib)
+        self._items_of[lib.id] = {}
         return lib
 
     @staticmethod
@@ -259,7 +294,7 @@ class Inventory:
         files: list[ItemFile] | None = None,
     ) -> Item:
         lib = self.library(library_id)
-        if any(i.library_id == lib.id and i.name == name for i in self.items.values()):
+        if (lib.id, name) in self._item_named:
             raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.name, lib.id)
         now = self.clock.now()
         item = Item(
@@ -273,7 +308,7 @@ class Inventory:
             content_version=content_version,
             files={f.name: f for f in files or ()},
         )
-        self.items[item.id] = item
+        self._index(item)
         return item
 
     # --- operation handlers --------------------------------------------------------------------
@@ -288,11 +323,13 @@ class Inventory:
         if all(v is None for v in spec.values()):
             raise vapi_error("INVALID_ARGUMENT", M.FIND_SPEC_EMPTY, "library")
         name, backing = spec["name"], spec["storage_backing"]
+        candidates = (
+            self.libraries if name is None else self._libraries_folded.get(name.casefold(), {})
+        )
         return [
             lib.id
-            for lib in self.libraries.values()
-            if (name is None or lib.name.casefold() == name.casefold())
-            and (spec["type"] is None or lib.type == spec["type"])
+            for lib in candidates.values()
+            if (spec["type"] is None or lib.type == spec["type"])
             and (backing is None or any(_backs(backing, b) for b in lib.storage_backings))
         ]
 
@@ -359,14 +396,16 @@ class Inventory:
             if publication != lib.publication:
                 changes["publication"] = publication
         if changes:
+            self._unindex(lib)
             for name, value in changes.items():
                 setattr(lib, name, value)
+            self._index(lib)
             lib.version += 1
             lib.last_modified_time = self.clock.now()
 
     def local_library_delete(self, library_id: str) -> None:
         lib = self.local_library(library_id)
-        items = [i for i in self.items.values() if i.library_id == lib.id]
+        items = list(self._items_of[lib.id].values())
         for item in items:
             busy = self.is_busy(item.id)
             if busy is not None:
@@ -375,7 +414,8 @@ class Inventory:
                 )
         for item in items:
             self._drop_item(item.id)
-        del self.libraries[lib.id]
+        self._unindex(lib)
+        del self._items_of[lib.id]
 
     def subscribed_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
         return self.model(self.subscribed_library(library_id), context.origin)
@@ -408,20 +448,24 @@ class Inventory:
         return self.item(library_item_id).model()
 
     def item_list(self, library_id: str) -> list[str]:
-        lib = self.library(library_id)
-        return [i.id for i in self.items.values() if i.library_id == lib.id]
+        return list(self._items_of[self.library(library_id).id])
 
     def item_find(self, spec: dict[str, Any]) -> list[str]:
         """Items matching every given field; name and type without regard to case. An unknown
         library matches nothing (find declares no NOT_FOUND)."""
         if all(v is None for v in spec.values()):
             raise vapi_error("INVALID_ARGUMENT", M.FIND_SPEC_EMPTY, "library item")
-        name, kind = spec["name"], spec["type"]
+        name, kind, library_id = spec["name"], spec["type"], spec["library_id"]
+        if name is not None:
+            candidates = self._items_folded.get(name.casefold(), {})
+        elif library_id is not None:
+            candidates = self._items_of.get(library_id, {})
+        else:
+            candidates = self.items
         return [
             item.id
-            for item in self.items.values()
-            if (name is None or item.name.casefold() == name.casefold())
-            and (spec["library_id"] is None or item.library_id == spec["library_id"])
+            for item in candidates.values()
+            if (library_id is None or item.library_id == library_id)
             and (spec["source_id"] is None or item.source_id == spec["source_id"])
             and (kind is None or (item.type or "").casefold() == kind.casefold())
             and (spec["cached"] is None or item.cached == spec["cached"])
@@ -441,8 +485,8 @@ class Inventory:
             raise vapi_error(
                 "INVALID_ARGUMENT", M.ITEM_VERSION_MISMATCH, item.id, update_spec["version"]
             )
-        taken = {i.name for i in self.items.values() if i.library_id == lib.id and i is not item}
-        if name in taken:
+        other = self._item_named.get((lib.id, name)) if name is not None else None
+        if other is not None and other is not item:
             raise vapi_error("ALREADY_EXISTS", M.ITEM_NAME_EXISTS, name, lib.name, lib.id)
         changes = {
             key: update_spec[key]
@@ -450,8 +494,10 @@ class Inventory:
             if update_spec[key] is not None and update_spec[key] != getattr(item, key)
         }
         if changes:
+            self._unindex(item)
             for key, value in changes.items():
                 setattr(item, key, value)
+            self._index(item)
             item.version += 1
             item.metadata_version += 1
             item.last_modified_time = self.clock.now()
@@ -547,8 +593,16 @@ class Inventory:
         return None
 
     def _drop_item(self, item_id: str) -> None:
-        del self.items[item_id]
+        self._unindex(self.items[item_id])
         self.forget_item(item_id)
+
+
+def _discard(index: dict[str, dict[str, Any]], key: str, record_id: str) -> None:
+    """Take ``record_id`` out of ``index[key]``, and the key once nothing is left under it."""
+    bucket = index[key]
+    del bucket[record_id]
+    if not bucket:
+        del index[key]
 
 
 def _backs(wanted: dict[str, Any], backing: dict[str, Any]) -> bool:

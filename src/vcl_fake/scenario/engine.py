@@ -31,6 +31,9 @@ class Engine:
         self.started = target.now()
         self.seen = [0] * len(scenario.rules)
         self.fired = [0] * len(scenario.rules)
+        # What expectations need of the calls, counted as they end (the journal is bounded).
+        self.operations: set[str] = set()
+        self.session_items: set[str] = set()  # items an update session was created for
 
     # --- matching ----------------------------------------------------------------------------
     def before(self, event: Event) -> None:
@@ -117,7 +120,13 @@ class Engine:
         ACTIONS[rule.action].effect(self, rule, event)
 
     # --- expectations -----------------------------------------------------------------------------
-    def check(self, calls: list[Call]) -> list[str]:
+    def ended(self, call: Call) -> None:
+        """Count what the expectations need of a call that ended (the dispatcher calls it)."""
+        self.operations.add(call.operation)
+        if call.operation == "update_session.create" and call.ok:
+            self.session_items.add(call.input["create_spec"]["library_item_id"])
+
+    def check(self) -> list[str]:
         """What the ``expect`` block asked for and did not happen (empty when all is well)."""
         expect, failures = self.scenario.expect, []
         if expect.get("all_rules_fired"):
@@ -126,7 +135,7 @@ class Engine:
                     failures.append(f"rule {rule.name!r} (rules.{rule.index}) never fired")
         by_name = self.target.item_contents()
         for want in expect.get("sessions", []):
-            actual = self._final_state(want["item"], calls)
+            actual = self._final_state(want["item"])
             if actual != want["state"]:
                 failures.append(
                     f"session of item {want['item']!r}: expected {want['state']}, got {actual}"
@@ -147,23 +156,18 @@ class Engine:
                 failures.append(f"item {name!r}: expected files {wanted}, got {present}")
         if "operations" in expect:
             allowed = set(expect["operations"])
-            extra = sorted({c.operation for c in calls} - allowed)
+            extra = sorted(self.operations - allowed)
             if extra:
                 failures.append(
                     f"operations outside the expected list were called: {', '.join(extra)}"
                 )
         return failures
 
-    def _final_state(self, item_name: str, calls: list[Call]) -> str:
+    def _final_state(self, item_name: str) -> str:
         item_id = self.target.item_id(item_name)
         if item_id is None:
             return "NO ITEM"
         state = self.target.final_session_state(item_name)
         if state is not None:
             return state
-        created = [c for c in calls if c.operation == "update_session.create" and c.ok]
-        return (
-            "DELETED"
-            if any(c.input["create_spec"]["library_item_id"] == item_id for c in created)
-            else "NONE"
-        )
+        return "DELETED" if item_id in self.session_items else "NONE"
