@@ -82,6 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME[:CAPACITY[:FREE]]",
         help="add a datastore (repeatable; sizes like 100GiB; the default datastore1 stays)",
     )
+    serve.add_argument(
+        "--keep-content",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep uploaded bytes (files over 1 MiB in temporary files on disk, the rest in "
+        "memory) so they can be read back; --no-keep-content keeps only sizes and digests "
+        "(default: keep)",
+    )
     serve.add_argument("--host-name", default="vcenter.example.com", help=argparse.SUPPRESS)
     contract = commands.add_parser("contract", help="the API contract")
     contract_actions = contract.add_subparsers(dest="contract_action", required=True)
@@ -133,6 +141,7 @@ def serve_command(args: argparse.Namespace) -> int:
             seed=args.seed,
             session_timeout=args.session_timeout,
             fetch=args.fetch,
+            keep_content=args.keep_content,
         )
     except ScenarioError as exc:
         print(exc, file=sys.stderr)

@@ -3,13 +3,21 @@
 A :class:`Transfer` consumes a byte stream without the backend lock and never raises for bad
 content (a malformed package is recorded in ``failure``). OVAs are unpacked as they stream,
 each part into a :class:`Sink` of its own.
+
+Content that is kept stays in memory up to :data:`SPOOL_IN_MEMORY` bytes; a larger file goes
+to an unnamed temporary file, written by a :class:`_Writer` thread fed through a small
+bounded queue, so that hashing (in the caller's thread) and writing overlap: an upload
+costs about the larger of the two, not their sum, and holds at most
+:data:`WRITE_QUEUE` chunks in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
 import re
 import tempfile
+import threading
 from collections.abc import Iterable
 from typing import IO
 
@@ -19,7 +27,8 @@ from vcl_fake.backend.records import SessionFile, UpdateSession
 from vcl_fake.contract.enums import DEFAULT_ALGORITHM
 from vcl_fake.errors import vapi_error
 
-SPOOL_IN_MEMORY = 8 * 1024 * 1024  # larger content goes to a temporary file on disk
+SPOOL_IN_MEMORY = 1024 * 1024  # larger content goes to a temporary file on disk
+WRITE_QUEUE = 4  # chunks waiting for the writer thread at most
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -40,9 +49,41 @@ def check_file_name(name: str) -> None:
         raise vapi_error("INVALID_ARGUMENT", M.FILE_NAME_INVALID, name, problem)
 
 
+class _Writer:
+    """Writes chunks to ``spool`` in a thread of its own, fed through a bounded queue."""
+
+    def __init__(self, spool: IO[bytes]) -> None:
+        self.spool = spool
+        self.queue: queue.Queue[bytes | None] = queue.Queue(WRITE_QUEUE)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="vcl-fake-spool", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.spool.write(chunk)
+                except BaseException as exc:  # a full disk: reported to the caller
+                    self.error = exc
+
+    def write(self, chunk: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(chunk)
+
+    def close(self) -> None:
+        """Wait until everything queued is written; raise what writing raised."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 class Sink:
     """Bytes of one file arriving: hashed (in every algorithm asked) and spooled, never joined.
-    Metadata files (descriptor, manifest, certificate) are also kept in memory, bounded."""
+    Metadata files (descriptor, manifest, certificate) are also kept in memory, bounded.
+    :meth:`close` ends the spooling (every transfer's ``feed`` does, however it ends)."""
 
     def __init__(self, name: str, algorithms: Iterable[str], keep_content: bool) -> None:
         self.name = name
@@ -52,17 +93,31 @@ class Sink:
         self.spool: IO[bytes] | None = spooled(SPOOL_IN_MEMORY) if keep_content else None
         self.metadata: bytearray | None = bytearray() if ovf.is_metadata(name) else None
         self.received = 0
+        self.writer: _Writer | None = None
 
     def write(self, chunk: bytes) -> None:
+        if self.writer is not None:
+            self.writer.write(chunk)  # written while the hashers below run
+        elif self.spool is not None:
+            if self.received + len(chunk) > SPOOL_IN_MEMORY:
+                self.spool.rollover()  # type: ignore[attr-defined]
+                self.writer = _Writer(self.spool)
+                self.writer.write(chunk)
+            else:
+                self.spool.write(chunk)
         for hasher in self.hashers.values():
             hasher.update(chunk)
-        if self.spool is not None:
-            self.spool.write(chunk)
         if self.metadata is not None:
             if len(self.metadata) + len(chunk) > ovf.METADATA_LIMIT:
                 raise ovf.OvfError(f"{self.name} is larger than {ovf.METADATA_LIMIT} bytes")
             self.metadata += chunk
         self.received += len(chunk)
+
+    def close(self) -> None:
+        """Wait for the writer thread, if one runs."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.close()
 
     def digests(self) -> dict[str, str]:
         return {a: h.hexdigest() for a, h in self.hashers.items()}
@@ -130,6 +185,13 @@ class Transfer:
         limit = self.script.get("fail_after")
         if limit is not None:
             chunks = self._cut(chunks, limit)
+        try:
+            self._feed(chunks)
+        finally:
+            for sink in (self.sink, *self.parts):
+                sink.close()
+
+    def _feed(self, chunks: Iterable[bytes]) -> None:
         try:
             if self.ova:
                 ovf.unpack_ova(iter(chunks), self.write, self._open_part, check_file_name)
