@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import http.client
 import ipaddress
 import logging
 import re
@@ -35,6 +36,8 @@ log = logging.getLogger("vcl_fake")
 CONTROL_PREFIX = "/_vcl_fake/"
 CHUNK = 1 << 20
 SLOW_CLIENT_TIMEOUT = 30.0
+#: Longest header line and most header lines (as ``http.client`` limits them).
+MAX_HEADER_LINE, MAX_HEADERS = 65536, 100
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 STOP_POLL = 0.05  # how often a served fake checks for stop(): a test's teardown waits this long
@@ -82,6 +85,54 @@ class _Body:
             self.rfile.readline(1024)  # the CRLF after the chunk
 
 
+class _Headers:
+    """Request headers read straight off the connection, with the subset of
+    ``email.message.Message`` that ``http.server`` and this module use (``get``, ``get_all``,
+    ``items``). ``http.server`` parses headers with the email package, which was the largest
+    single cost of a small request; the limits are the same (line length, header count)."""
+
+    __slots__ = ("_index", "_items")
+
+    def __init__(self, rfile: Any) -> None:
+        items: list[tuple[str, str]] = []
+        while True:
+            line = rfile.readline(MAX_HEADER_LINE + 1)
+            if len(line) > MAX_HEADER_LINE:
+                raise http.client.LineTooLong("header line")
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(items) >= MAX_HEADERS:
+                raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+            text = line.decode("iso-8859-1").rstrip("\r\n")
+            if text[:1] in (" ", "\t") and items:  # a folded continuation line
+                name, value = items[-1]
+                items[-1] = (name, value + text)
+                continue
+            name, colon, value = text.partition(":")
+            if colon:
+                items.append((name, value.lstrip(" \t")))
+        self._items = items
+        self._index: dict[str, list[str]] = {}
+        for name, value in items:
+            self._index.setdefault(name.lower(), []).append(value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        values = self._index.get(name.lower())
+        return values[0] if values else default
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        return list(self._index.get(name.lower(), ())) or default
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._index
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "vcl-fake"
@@ -90,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # small answers go out at once (no delayed-ACK stalls)
     wbufsize = 1 << 16  # status line, headers and body leave in one write (flushed per answer)
     server: _Server
+    raw_requestline: bytes
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Malformed requests (bad request line, header limits) get a vAPI JSON error too."""
@@ -116,7 +168,61 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s - %s", self.address_string(), format % args)
+
+    def parse_request(self) -> bool:
+        """``BaseHTTPRequestHandler.parse_request`` (same checks, same answers to malformed
+        requests), with the headers read by :class:`_Headers`."""
+        self.command = None  # type: ignore[assignment]
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        self.requestline = requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:  # enough to know the protocol version
+            version = words[-1]
+            number = version[5:].split(".") if version.startswith("HTTP/") else []
+            if len(number) != 2 or not all(n.isdigit() and len(n) <= 10 for n in number):
+                self.send_error(400, f"Bad request version ({version!r})")
+                return False
+            major_minor = int(number[0]), int(number[1])
+            if major_minor >= (1, 1):
+                self.close_connection = False
+            if major_minor >= (2, 0):
+                self.send_error(505, f"Invalid HTTP version ({version[5:]})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(400, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(400, f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        self.command, self.path = command, path
+        if self.path.startswith("//"):  # never an absolute URI without a scheme
+            self.path = "/" + self.path.lstrip("/")
+        try:
+            self.headers = _Headers(self.rfile)  # type: ignore[assignment]
+        except http.client.LineTooLong as err:
+            self.send_error(431, "Line too long", str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(431, "Too many headers", str(err))
+            return False
+        connection = self.headers.get("Connection", "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        expect = self.headers.get("Expect", "").lower()
+        if expect == "100-continue" and self.request_version >= "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def _serve(self) -> None:
         fake = self.server.fake
