@@ -16,6 +16,7 @@ import datetime as _dt
 import http.client
 import ipaddress
 import logging
+import queue
 import re
 import socket
 import ssl
@@ -38,6 +39,8 @@ CHUNK = 1 << 20
 SLOW_CLIENT_TIMEOUT = 30.0
 #: Longest header line and most header lines (as ``http.client`` limits them).
 MAX_HEADER_LINE, MAX_HEADERS = 65536, 100
+#: Chunks a large body's reader thread may read ahead of the request's thread.
+READ_AHEAD = 4
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 STOP_POLL = 0.05  # how often a served fake checks for stop(): a test's teardown waits this long
@@ -53,9 +56,12 @@ class _Body:
         self.done = not self.chunked and self.remaining == 0
 
     def __iter__(self) -> Iterator[bytes]:
-        if self.chunked:
-            yield from self._chunked()
-            return
+        """The chunks; a body larger than one chunk is read by a thread of its own (see
+        :func:`_read_ahead`)."""
+        chunks = self._chunked() if self.chunked else self._plain()
+        return _read_ahead(chunks) if self.chunked or self.remaining > CHUNK else chunks
+
+    def _plain(self) -> Iterator[bytes]:
         while self.remaining > 0:
             data = self.rfile.read(min(CHUNK, self.remaining))
             if not data:
@@ -83,6 +89,46 @@ class _Body:
                 left -= len(data)
                 yield data
             self.rfile.readline(1024)  # the CRLF after the chunk
+
+
+def _read_ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks``, read by a thread of their own up to :data:`READ_AHEAD` chunks ahead, so
+    that reading the socket overlaps with what the request's thread does with each chunk
+    (hashing it). What reading raises is raised here, in order; a consumer that stops early
+    stops the reader at its next chunk."""
+    ready: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item: tuple[bytes | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+        except BaseException as exc:  # raised again in the consumer's thread
+            put((None, exc))
+            return
+        put((None, None))
+
+    threading.Thread(target=read, name="vcl-fake-read-ahead", daemon=True).start()
+    try:
+        while True:
+            chunk, error = ready.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
 
 
 class _Headers:
