@@ -20,7 +20,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -61,7 +60,7 @@ class Server:
 
     def __init__(self, name: str, argv: list[str], url: str, user: tuple[str, str]) -> None:
         self.name, self.url, self.user = name, url, user
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
@@ -220,7 +219,8 @@ def main() -> None:
                 server.stop()
     load = os.getloadavg()[0]
     print(
-        f"vcl_fake vs vcsim, plain HTTP, medians of {rounds} interleaved rounds of {seconds:.0f} s (load {load:.1f})"
+        f"vcl_fake vs vcsim, plain HTTP, medians of {rounds} interleaved rounds "
+        f"of {seconds:.0f} s (load {load:.1f})"
     )
     rows = [
         ("lifecycles/s, 1 client", "1 lifecycles/s", True),
@@ -236,7 +236,8 @@ def main() -> None:
         out[key] = fake / sim
         better = "higher is better" if higher else "lower is better"
         print(
-            f"  {label:40} vcl_fake {fake:8.2f}   vcsim {sim:8.2f}   ratio {fake / sim:5.2f}x ({better})"
+            f"  {label:40} vcl_fake {fake:8.2f}   vcsim {sim:8.2f}"
+            f"   ratio {fake / sim:5.2f}x ({better})"
         )
     print(json.dumps(out))
 

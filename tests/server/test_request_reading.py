@@ -1,0 +1,155 @@
+"""How the server reads requests: headers without the email package (same limits and answers
+as http.server), large bodies read ahead by a thread of their own."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+import time
+
+import pytest
+import requests
+
+from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.server import MAX_HEADER_LINE, MAX_HEADERS, _Headers
+
+USER = ("administrator@vsphere.local", "VMware1!")
+SESSIONS = "/api/content/library/item/update-session"
+MIB = 1 << 20
+
+
+def test_headers_keep_order_repeats_and_folded_lines():
+    wire = (
+        b"Host: vc\r\nX-Many: one\r\nx-many: two\r\nX-Folded: first\r\n\tsecond\r\n"
+        b"no colon here\r\nEmpty:\r\n\r\nbody"
+    )
+    rfile = io.BytesIO(wire)
+    headers = _Headers(rfile)
+    assert headers.items() == [
+        ("Host", "vc"),
+        ("X-Many", "one"),
+        ("x-many", "two"),
+        ("X-Folded", "first\tsecond"),
+        ("Empty", ""),
+    ]
+    assert headers.get("x-MANY") == "one"
+    assert headers.get_all("X-Many") == ["one", "two"]
+    assert headers.get_all("absent") is None
+    assert headers.get("absent", "d") == "d"
+    assert headers["absent"] is None
+    assert "HOST" in headers and "absent" not in headers
+    assert rfile.read() == b"body"
+
+
+def test_header_limits_are_http_clients():
+    with pytest.raises(http.client.LineTooLong):
+        _Headers(io.BytesIO(b"X: " + b"a" * MAX_HEADER_LINE + b"\r\n\r\n"))
+    many = b"".join(b"H%d: v\r\n" % n for n in range(MAX_HEADERS + 1)) + b"\r\n"
+    with pytest.raises(http.client.HTTPException, match="got more than 100 headers"):
+        _Headers(io.BytesIO(many))
+    assert len(_Headers(io.BytesIO(many[: many.index(b"H100")] + b"\r\n")).items()) == 100
+
+
+@pytest.fixture
+def served():
+    vc = FakeVCenter("reading.example.com", clock=ManualClock())
+    item = vc.create_item(vc.create_library("l"), "i", type="iso")
+    with vc.serve(tls=False) as url:
+        http = requests.Session()
+        http.trust_env = False
+        http.headers["vmware-api-session-id"] = http.post(url + "/api/session", auth=USER).json()
+        yield vc, url, http, item
+
+
+def exchange(url: str, payload: bytes) -> bytes:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_request_lines_are_checked_as_http_server_checks_them(served):
+    _, url, _, _ = served
+    assert exchange(url, b"GET /api HTTP/2.0\r\n\r\n").startswith(b"HTTP/1.1 505")
+    assert exchange(url, b"GET /api HTTP/1.x\r\n\r\n").startswith(b"HTTP/1.1 400")
+    assert exchange(url, b"GET /api HTTP/1.1 extra\r\n\r\n").startswith(b"HTTP/1.1 400")
+    assert exchange(url, b"POST /api\r\n\r\n").startswith(b"HTTP/1.1 400")
+    ok = exchange(url, b"GET /api/session HTTP/1.0\r\n\r\n")
+    assert ok.startswith(b"HTTP/1.1 401") and b"Connection: close" in ok
+    continued = exchange(
+        url,
+        b"POST /api/session HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Content-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    assert continued.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 401")
+
+
+def add_file(url: str, http: requests.Session, item: str, size: int) -> tuple[str, str]:
+    session_id = http.post(url + SESSIONS, json={"library_item_id": item}).json()
+    spec = {"name": "big.iso", "source_type": "PUSH", "size": size}
+    info = http.post(f"{url}{SESSIONS}/{session_id}/file", json=spec).json()
+    return session_id, info["upload_endpoint"]["uri"]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_large_bodies_arrive_whole(served, chunked):
+    vc, url, http, item = served
+    data = bytes(range(256)) * (3 * MIB // 256 + 5)
+    session_id, uri = add_file(url, http, item, len(data))
+    body = (data[n : n + 300_000] for n in range(0, len(data), 300_000)) if chunked else data
+    assert http.put(uri, data=body).status_code == 200
+    assert http.post(f"{url}{SESSIONS}/{session_id}", params={"action": "complete"}).ok
+    assert vc.read_item_file(item, "big.iso") == data
+
+
+def test_a_client_that_breaks_off_a_large_body_leaves_the_server_serving(served):
+    vc, url, http, item = served
+    session_id, uri = add_file(url, http, item, 5 * MIB)
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    path = uri.removeprefix(url)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            f"PUT {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {5 * MIB}\r\n\r\n".encode()
+        )
+        sock.sendall(bytes(2 * MIB))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(c.operation == "upload" for c in vc.calls):
+        time.sleep(0.05)
+    upload = next(c for c in vc.calls if c.operation == "upload")
+    assert (upload.outcome, upload.input["bytes"]) == ("ERROR", 2 * MIB)
+    info = http.get(f"{url}{SESSIONS}/{session_id}/file/big.iso").json()
+    assert (info["status"], info["bytes_transferred"]) == ("WAITING_FOR_TRANSFER", 0)
+    assert http.get(url + "/api/content/library").status_code == 200
+
+
+@pytest.mark.parametrize("flag", ["--keep-content", "--no-keep-content"])
+def test_serve_keeps_content_unless_told_not_to(flag):
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "vcl_fake.cli", "serve", "--no-tls", "--port", "0", flag]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip().removeprefix("vcl-fake listening on ")
+            http = requests.Session()
+            http.trust_env = False
+            token = http.post(url + "/api/session", auth=USER).json()
+            http.headers["vmware-api-session-id"] = token
+            item = http.post(
+                url + "/api/content/library/item?action=find", json={"name": "photon-5"}
+            ).json()[0]
+            session_id, uri = add_file(url, http, item, 3)
+            assert http.put(uri, data=b"abc").status_code == 200
+            assert http.post(f"{url}{SESSIONS}/{session_id}", params={"action": "complete"}).ok
+            listed = http.get(f"{url}/api/content/library/item/{item}/file").json()
+            assert [f["name"] for f in listed] == ["big.iso"]
+            kept = "file_download_endpoint" in listed[0]  # a URL only while the bytes are kept
+            assert kept == (flag == "--keep-content"), listed
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
