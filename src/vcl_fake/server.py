@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import email.utils
 import http.client
 import ipaddress
 import logging
@@ -302,19 +303,29 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.base_url
 
     def _send(self, response: Response, *, declared: int | None = None) -> None:
-        self.send_response(response.status)
+        """The status line and headers in one piece (``send_response`` and ``send_header``
+        build them a call per line), then the body."""
+        status = response.status
+        if log.isEnabledFor(logging.DEBUG):
+            self.log_request(status)
+        reason = self.responses.get(status, ("",))[0]
+        head = [f"HTTP/1.1 {status} {reason}", f"Server: {self.server_version}"]
+        head.append(f"Date: {self.server.date()}")
+        given = None
         for name, value in response.headers.items():
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        given = Headers(response.headers).get("content-length")
+            if name.lower() == "content-length":
+                given = value
+            else:
+                head.append(f"{name}: {value}")
         length = declared if declared is not None else len(response.body)
         if declared is None and given is not None and (response.stream or not response.body):
             length = int(given)  # a streamed body, or a HEAD answer, declares its length
-        if response.status not in (204, 304):
-            self.send_header("Content-Length", str(length))
+        if status not in (204, 304):
+            head.append(f"Content-Length: {length}")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
+            head.append("Connection: close")
+        head.append("\r\n")
+        self.wfile.write("\r\n".join(head).encode("latin-1", "strict"))
         if self.command == "HEAD":
             return
         if response.stream is None:
@@ -354,9 +365,17 @@ class _Server(ThreadingHTTPServer):
         self.fake = fake
         self.base_url = ""
         self.stopping = threading.Event()
+        self._date = (0, "")  # the Date header, formatted once a second
         from vcl_fake.control import Control
 
         self.control = Control(fake)
+
+    def date(self) -> str:
+        """The current time as an HTTP Date header value."""
+        now = int(time.time())
+        if self._date[0] != now:
+            self._date = (now, email.utils.formatdate(now, usegmt=True))
+        return self._date[1]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("vcl_fake server: connection from %s ended abruptly", client_address)
