@@ -125,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    import gc
     import signal
 
     from vcl_fake.fake import FakeVCenter
@@ -169,6 +170,9 @@ def serve_command(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)  # a client may stop us as soon as it reads the banner
+    # This process's start-up objects (contract tables, routers) live as long as it does:
+    # the garbage collector stops traversing them in every full collection.
+    gc.freeze()
     try:
         user, password = next(iter(fake.users.items()))
         print(f"vcl-fake listening on {server.url}")
