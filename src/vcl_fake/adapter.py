@@ -41,11 +41,10 @@ class ResponsesAdapter:
     def __init__(self, host: str, handle: Callable[[Request], Response]) -> None:
         self.host = host.lower()
         self.handle = handle
-        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.mock._vcl_fake = True  # type: ignore[attr-defined]  # marks a fake's own mock
+        self.mock = _PrivateMock()
         url = re.compile(rf"https?://{re.escape(self.host)}(:\d+)?([/?#].*)?", re.IGNORECASE)
         registration = _AnyMethod("GET", url, callback=self._callback, content_type=None)
-        registration._calls = self.mock._calls = _Unrecorded()
+        registration._calls = _Unrecorded()
         self.mock.add(registration)
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes | io.BufferedReader]:
@@ -83,13 +82,26 @@ class ResponsesAdapter:
         INTERCEPTOR.deactivate(self)
 
 
+class _PrivateMock(responses.RequestsMock):
+    """A fake's own mock (``_vcl_fake`` marks it): it records no call (see the module
+    docstring) and parses no query parameters (nothing of its one registration reads them)."""
+
+    _vcl_fake = True
+
+    def __init__(self) -> None:
+        super().__init__(assert_all_requests_are_fired=False)
+        self._calls = _Unrecorded()
+
+    def _parse_request_params(self, url: str) -> dict[str, Any]:
+        return {}
+
+
 class _AnyMethod(responses.CallbackResponse):
-    """One registration that answers every method on the fake's host."""
+    """One registration that answers every method on the fake's host (the interceptor hands
+    this mock only requests for that host)."""
 
     def matches(self, request: Any) -> tuple[bool, str]:
-        if self._url_matches(self.url, str(request.url)):
-            return True, ""
-        return False, "URL does not match"
+        return True, ""
 
 
 class _StreamIO(io.RawIOBase):
