@@ -23,7 +23,7 @@ import tracemalloc
 import requests
 
 from vcl_fake import FakeVCenter, ManualClock
-from vcl_fake.journal import DEFAULT_LIMIT
+from vcl_fake.journal import JOURNAL_LIMIT
 
 USER = ("administrator@vsphere.local", "VMware1!")
 SESSIONS = "/api/content/library/item/update-session"
@@ -51,7 +51,7 @@ def traced() -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
-def per_call(calls: int, journal_limit: int | None = DEFAULT_LIMIT) -> float:
+def per_call(calls: int, journal_limit: int | None = JOURNAL_LIMIT) -> float:
     """Bytes retained per call over ``calls`` calls, after ``calls`` warm-up calls."""
     clock = ManualClock()
     with FakeVCenter("longrun.example.com", clock=clock, journal_limit=journal_limit) as vc:

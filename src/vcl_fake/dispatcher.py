@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from vcl_fake.contract.operations import Operation
 from vcl_fake.contract.types import redact_untyped
 from vcl_fake.errors import VapiError, internal_error
-from vcl_fake.journal import DEFAULT_LIMIT, SUCCESS, Call, Journal, outcome_of
+from vcl_fake.journal import JOURNAL_LIMIT, SUCCESS, Call, Journal, outcome_of
 from vcl_fake.protocols.http import Scripted
 from vcl_fake.scenario.event import Event
 
@@ -86,7 +86,7 @@ class Service(Protocol):
 
 
 class Dispatcher:
-    def __init__(self, service: Service, journal_limit: int | None = DEFAULT_LIMIT) -> None:
+    def __init__(self, service: Service, journal_limit: int | None = JOURNAL_LIMIT) -> None:
         self._service = service
         self._journal = Journal(journal_limit)
         self.engine: Engine | None = None  # scenario rules, when a scenario is loaded

@@ -16,7 +16,7 @@ from vcl_fake.backend import Backend, load_certificates, make_source
 from vcl_fake.backend.vcenter import DEFAULT_CAPACITY
 from vcl_fake.clock import Clock, ManualClock, SystemClock
 from vcl_fake.dispatcher import Dispatcher
-from vcl_fake.journal import DEFAULT_LIMIT, Call
+from vcl_fake.journal import JOURNAL_LIMIT, Call
 from vcl_fake.protocols.http import Request, Response
 
 if TYPE_CHECKING:
@@ -47,8 +47,8 @@ class FakeVCenter:
         seed: int | None = None,
         keep_content: bool = True,
         fetch: bool | str = False,
-        journal_limit: int | None = DEFAULT_LIMIT,
         scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario | None = None,
+        journal_limit: int | None = JOURNAL_LIMIT,
     ) -> None:
         from vcl_fake.backend.fetch import policy
 
@@ -72,7 +72,7 @@ class FakeVCenter:
                 clock = ManualClock(script.clock_start)
         self.host = host.lower()
         self.clock: Clock = clock
-        self._journal_limit = journal_limit
+        self.journal_limit = journal_limit
         self._options["seed"] = seed
         self._build()
         self._adapter = ResponsesAdapter(self.host, self.handle)
@@ -82,7 +82,7 @@ class FakeVCenter:
 
     def _build(self) -> None:
         self._backend = Backend(self.clock, **self._options)
-        self._dispatcher = Dispatcher(self._backend, self._journal_limit)
+        self._dispatcher = Dispatcher(self._backend, self.journal_limit)
         self._app = Application(self._dispatcher)
 
     def handle(self, request: Request) -> Response:

@@ -1,10 +1,10 @@
 """The call journal: one :class:`Call` per operation, in the order they ended.
 
 The dispatcher is its only writer (every protocol's calls pass through it); ``vc.calls``
-and the control API read it. It is bounded: it keeps the latest :data:`DEFAULT_LIMIT` calls
-(``journal_limit=`` changes that; ``None`` keeps every call), so a long-lived fake does not
-grow with its traffic. Scenario expectations do not read it back: the scenario engine counts
-what they need as calls end.
+and the control API read it. It keeps the last ``limit`` calls (``JOURNAL_LIMIT`` by default;
+None keeps all): the oldest drop out, so a long-lived fake does not grow with its traffic.
+Scenario expectations do not read it back: the scenario engine counts what they need as
+calls end.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from vcl_fake.errors import VapiError
 from vcl_fake.protocols.http import Scripted
 
 SUCCESS = "success"
-#: How many calls a journal keeps by default (the oldest go first).
-DEFAULT_LIMIT = 10_000
+#: How many calls a journal keeps by default (``FakeVCenter(journal_limit=...)``).
+JOURNAL_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -50,21 +50,18 @@ def outcome_of(scripted: Scripted) -> str:
 
 
 class Journal:
-    """The latest ``limit`` calls of one fake (every call if ``limit`` is None), thread-safe;
-    ``dropped`` counts the calls that made way for newer ones."""
+    """The calls of one fake, thread-safe."""
 
-    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
-        if limit is not None and limit < 0:
-            raise ValueError(f"journal_limit must be at least 0 or None, not {limit!r}")
-        self.limit = limit
-        self.dropped = 0
+    def __init__(self, limit: int | None = JOURNAL_LIMIT) -> None:
         self._calls: deque[Call] = deque(maxlen=limit)
         self._lock = threading.Lock()
 
+    @property
+    def limit(self) -> int | None:
+        return self._calls.maxlen
+
     def record(self, call: Call) -> None:
         with self._lock:
-            if self.limit is not None and len(self._calls) == self.limit:
-                self.dropped += 1
             self._calls.append(call)
 
     @property
@@ -73,4 +70,4 @@ class Journal:
             return list(self._calls)
 
 
-__all__ = ["DEFAULT_LIMIT", "SUCCESS", "Call", "Journal", "outcome_of"]
+__all__ = ["JOURNAL_LIMIT", "SUCCESS", "Call", "Journal", "outcome_of"]
