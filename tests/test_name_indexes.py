@@ -3,6 +3,7 @@ answer must be what a scan of all items and libraries would give."""
 
 from __future__ import annotations
 
+import requests
 from conftest import assert_error
 
 from vcl_fake import messages as M
@@ -76,3 +77,30 @@ def test_a_renamed_library_keeps_its_items_and_is_found_by_its_new_name(vc, api,
     found = api.post(LIBRARIES, params={"action": "find"}, json={"name": "renamed"}).json()
     assert found == [library]
     assert_error(create(api, library, "x"), 400, "ALREADY_EXISTS", DUPLICATE)
+
+
+def test_datastore_usage_follows_commits_deletes_and_seeding(vc, api, library):
+    """The bytes stored per datastore are a running total: it must equal a count of every
+    item's files after each change."""
+    datastore = vc.get_library(library)["storage_backings"][0]["datastore_id"]
+    free = vc.free_space(datastore)
+
+    def stored() -> int:
+        return sum(i["size"] for i in vc.items() if i["library_id"] == library)
+
+    seeded = vc.create_item(library, "seeded", files=[{"name": "a", "size": 1000}])
+    assert free - vc.free_space(datastore) == stored() == 1000
+    item = create(api, library, "uploaded").json()
+    for round_, size in enumerate((300, 50)):  # the second upload replaces the first
+        session_id = api.create_session(item)
+        info = api.post(
+            f"/api/content/library/item/update-session/{session_id}/file",
+            json={"name": "f.bin", "source_type": "PUSH", "size": size},
+        ).json()
+        assert requests.put(info["upload_endpoint"]["uri"], data=bytes(size)).ok
+        assert api.action(session_id, "complete").status_code == 204
+        assert free - vc.free_space(datastore) == stored() == 1000 + size, round_
+    rename(api, item, "renamed")
+    assert free - vc.free_space(datastore) == 1050
+    assert api.delete(f"{ITEMS}/{seeded}").status_code == 204
+    assert free - vc.free_space(datastore) == stored() == 50

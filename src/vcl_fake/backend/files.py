@@ -127,6 +127,7 @@ class SessionFiles(Content):
 
     def commit(self, session: UpdateSession) -> None:
         item = self.sessions.inventory.item(session.item_id)
+        before = item.size
         for name in session.removed:
             item.files.pop(name, None)
         for f in session.files.values():
@@ -142,6 +143,7 @@ class SessionFiles(Content):
                 cached=f.data is not None,
                 data=f.data,
             )
+        self.sessions.inventory.resized(item, before)
 
     def refresh(self, session: UpdateSession) -> None:
         """Move pulls forward to the clock; finish a deferred complete when they are done."""

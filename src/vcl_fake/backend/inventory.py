@@ -157,6 +157,7 @@ class Inventory:
         self._item_named: dict[tuple[str, str], Item] = {}  # (library id, name) -> item
         self._items_folded: dict[str, dict[str, Item]] = {}
         self._items_of: dict[str, dict[str, Item]] = {}  # library id -> its items
+        self._stored: dict[str, int] = {}  # library id -> bytes of its items' content
         self.is_busy: Callable[[str], str | None] = lambda item_id: None
         #: The datastore a library without backings uses, and whether a datastore exists.
         self.default_datastore: Callable[[], str] = lambda: "datastore-11"
@@ -222,6 +223,7 @@ class Inventory:
             self._item_named[record.library_id, record.name] = record
             self._items_folded.setdefault(record.name.casefold(), {})[record.id] = record
             self._items_of[record.library_id][record.id] = record
+            self._stored[record.library_id] += record.size
 
     def _unindex(self, record: Library | Item) -> None:
         if isinstance(record, Library):
@@ -232,6 +234,7 @@ class Inventory:
             del self._item_named[record.library_id, record.name]
             _discard(self._items_folded, record.name.casefold(), record.id)
             del self._items_of[record.library_id][record.id]
+            self._stored[record.library_id] -= record.size
 
     # --- seeding (also used by the REST create operations) -----------------------------------
     def add_library(
@@ -274,7 +277,7 @@ class Inventory:
             lib.subscription = {**DEFAULT_SUBSCRIPTION, "subscription_url": url}
             lib.subscription.update(subscription_info or {})
         self._index(lib)
-        self._items_of[lib.id] = {}
+        self._items_of[lib.id], self._stored[lib.id] = {}, 0
         return lib
 
     @staticmethod
@@ -415,7 +418,7 @@ class Inventory:
         for item in items:
             self._drop_item(item.id)
         self._unindex(lib)
-        del self._items_of[lib.id]
+        del self._items_of[lib.id], self._stored[lib.id]
 
     def subscribed_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
         return self.model(self.subscribed_library(library_id), context.origin)
@@ -576,13 +579,17 @@ class Inventory:
         return out
 
     def stored_on(self, datastore_id: str) -> int:
-        """Bytes of committed item content in libraries backed by a datastore."""
-        backed = {
-            lib.id
+        """Bytes of committed item content in libraries backed by a datastore (a running
+        total per library: no item is visited)."""
+        return sum(
+            self._stored[lib.id]
             for lib in self.libraries.values()
             if any(b.get("datastore_id") == datastore_id for b in lib.storage_backings)
-        }
-        return sum(i.size for i in self.items.values() if i.library_id in backed)
+        )
+
+    def resized(self, item: Item, before: int) -> None:
+        """``item``'s files changed (a commit); ``before`` was its size."""
+        self._stored[item.library_id] += item.size - before
 
     def datastore_of(self, item_id: str) -> str | None:
         """The datastore an item's content goes to (its library's first datastore backing)."""
