@@ -4,8 +4,10 @@ Run: ``python bench/scale.py [CALLS]`` (default 1000). Two fakes side by side: o
 sessions over 10 items, one holding 20,000 (ended ones kept for retention, one ACTIVE per item
 at most), all items in one library. Timed through requests and the responses adapter:
 ``update_session.get`` of one session, ``update_session.list`` filtered by one item,
-``item.create`` (a new name each time: the name check), ``item.find`` by name and
-``library.find`` by name. Batches of the two fakes alternate; the best of 5 counts.
+``item.create`` (a new name each time: the name check), ``item.find`` by name,
+``library.find`` by name, and an upload (create a session, add a file, PUT 4 KiB, complete:
+complete checks the free space of the library's datastore). Batches of the two fakes
+alternate; the best of 5 counts.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def populate(vc: FakeVCenter, count: int) -> tuple[str, str, str]:
     item = ""
     with backend._lock:
         for n in range(count):
-            item = vc.create_item(library, f"i{n}")
+            item = vc.create_item(library, f"i{n}", files=[{"name": "a", "size": n}])
             session_id = backend._sessions.update_session_create({"library_item_id": item}, None)
             if n % 2:
                 backend._sessions.update_session_complete(session_id)
@@ -43,10 +45,19 @@ def calls(vc: FakeVCenter, count: int) -> dict[str, Callable[[], object]]:
     http.headers["vmware-api-session-id"] = http.post(vc.url + "/api/session", auth=USER).json()
     one = f"{vc.url}{SESSIONS}/{session_id}"
     names = itertools.count()
+    target = vc.create_item(library, "upload-target")
 
     def create() -> None:
         spec = {"library_id": library, "name": f"new{next(names)}", "type": "iso"}
         http.post(vc.url + ITEMS, json=spec).raise_for_status()
+
+    def upload() -> None:  # complete checks the datastore's free space
+        session = http.post(vc.url + SESSIONS, json={"library_item_id": target}).json()
+        spec = {"name": "f.bin", "source_type": "PUSH", "size": 4096}
+        info = http.post(f"{vc.url}{SESSIONS}/{session}/file", json=spec).json()
+        http.put(info["upload_endpoint"]["uri"], data=bytes(4096)).raise_for_status()
+        done = http.post(f"{vc.url}{SESSIONS}/{session}", params={"action": "complete"})
+        done.raise_for_status()
 
     return {
         "update_session.get": lambda: http.get(one).raise_for_status(),
@@ -60,6 +71,7 @@ def calls(vc: FakeVCenter, count: int) -> dict[str, Callable[[], object]]:
         "library.find (by name)": lambda: http.post(
             vc.url + "/api/content/library", params={"action": "find"}, json={"name": "l"}
         ).raise_for_status(),
+        "upload (4 calls)": upload,
     }
 
 
