@@ -104,3 +104,13 @@ def test_datastore_usage_follows_commits_deletes_and_seeding(vc, api, library):
     assert free - vc.free_space(datastore) == 1050
     assert api.delete(f"{ITEMS}/{seeded}").status_code == 204
     assert free - vc.free_space(datastore) == stored() == 50
+
+
+def test_lists_keep_creation_order_across_renames(vc, api, library):
+    items = [create(api, library, name).json() for name in ("a", "b", "c")]
+    rename(api, items[0], "z")
+    assert api.get(ITEMS, params={"library_id": library}).json() == items
+    other = vc.create_library("other")
+    response = api.patch(f"/api/content/local-library/{library}", json={"name": "Renamed"})
+    assert response.status_code == 204, response.text
+    assert api.get(LIBRARIES).json()[-2:] == [library, other]

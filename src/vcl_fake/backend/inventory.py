@@ -141,8 +141,9 @@ class Inventory:
     """Libraries and items. ``is_busy(item_id)`` names an item's ACTIVE session, if any.
 
     Every lookup by name is a dictionary lookup: indexes by exact name (what uniqueness
-    checks use), by case-folded name (what find uses) and by library are kept in step with
-    create, update (rename) and delete, in :meth:`_index` and :meth:`_unindex`.
+    checks use) and by case-folded name (what find uses) are kept in step with create,
+    rename and delete (:meth:`_index`, :meth:`_unindex`); items by library and the bytes each
+    library stores with create, commit and delete. Lists keep creation order.
     """
 
     def __init__(self, clock: Clock, ids: IdSource, server_guid: str) -> None:
@@ -213,28 +214,20 @@ class Inventory:
         """The items called ``name`` (exactly), in any library."""
         return [i for i in self._items_folded.get(name.casefold(), {}).values() if i.name == name]
 
-    # --- the name indexes ------------------------------------------------------------------------
+    # --- the name indexes (a rename takes a record out and puts it back) ------------------------
     def _index(self, record: Library | Item) -> None:
         if isinstance(record, Library):
-            self.libraries[record.id] = record
             self._libraries_folded.setdefault(record.name.casefold(), {})[record.id] = record
         else:
-            self.items[record.id] = record
             self._item_named[record.library_id, record.name] = record
             self._items_folded.setdefault(record.name.casefold(), {})[record.id] = record
-            self._items_of[record.library_id][record.id] = record
-            self._stored[record.library_id] += record.size
 
     def _unindex(self, record: Library | Item) -> None:
         if isinstance(record, Library):
-            del self.libraries[record.id]
             _discard(self._libraries_folded, record.name.casefold(), record.id)
         else:
-            del self.items[record.id]
             del self._item_named[record.library_id, record.name]
             _discard(self._items_folded, record.name.casefold(), record.id)
-            del self._items_of[record.library_id][record.id]
-            self._stored[record.library_id] -= record.size
 
     # --- seeding (also used by the REST create operations) -----------------------------------
     def add_library(
@@ -276,8 +269,9 @@ class Inventory:
             url = SUBSCRIPTION_URL.format(self.ids.uuid())
             lib.subscription = {**DEFAULT_SUBSCRIPTION, "subscription_url": url}
             lib.subscription.update(subscription_info or {})
-        self._index(lib)
+        self.libraries[lib.id] = lib
         self._items_of[lib.id], self._stored[lib.id] = {}, 0
+        self._index(lib)
         return lib
 
     @staticmethod
@@ -311,6 +305,8 @@ class Inventory:
             content_version=content_version,
             files={f.name: f for f in files or ()},
         )
+        self.items[item.id] = self._items_of[lib.id][item.id] = item
+        self._stored[lib.id] += item.size
         self._index(item)
         return item
 
@@ -417,8 +413,8 @@ class Inventory:
                 )
         for item in items:
             self._drop_item(item.id)
+        del self.libraries[lib.id], self._items_of[lib.id], self._stored[lib.id]
         self._unindex(lib)
-        del self._items_of[lib.id], self._stored[lib.id]
 
     def subscribed_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
         return self.model(self.subscribed_library(library_id), context.origin)
@@ -600,7 +596,10 @@ class Inventory:
         return None
 
     def _drop_item(self, item_id: str) -> None:
-        self._unindex(self.items[item_id])
+        item = self.items.pop(item_id)
+        del self._items_of[item.library_id][item_id]
+        self._stored[item.library_id] -= item.size
+        self._unindex(item)
         self.forget_item(item_id)
 
 
