@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,15 @@ import requests
 from vcl_fake import FakeVCenter, ManualClock
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect garbage after each test, so an unclosed file or socket (ResourceWarning, an
+    error here) fails the test that leaked it rather than a later one, or none."""
+    yield
+    gc.collect()
+
 
 USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
 SESSIONS = "/api/content/library/item/update-session"

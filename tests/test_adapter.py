@@ -149,3 +149,52 @@ def test_file_like_and_generator_bodies_arrive_streamed():
             f"{vc.url}/api/session", data=(c for c in [b"{", b"}"]), auth=(USER, PASSWORD)
         )
     assert seen == ["generator", "generator"]
+
+
+def test_activation_is_counted_an_inner_exit_keeps_the_fake_active():
+    vc = FakeVCenter("nested.invalid")  # a leak would fail: .invalid never resolves
+    with vc:
+        with vc:
+            assert login_status(vc.url) == 201
+        assert vc.active
+        assert login_status(vc.url) == 201  # still the fake, not the network
+        vc.start()
+        vc.stop()
+        assert login_status(vc.url) == 201
+    assert not vc.active
+    with pytest.raises(requests.ConnectionError):
+        login_status(vc.url)
+
+
+def test_a_decorated_function_inside_an_active_block_keeps_it_active():
+    vc = FakeVCenter("decorated.invalid")
+
+    @vc
+    def inner() -> int:
+        return login_status(vc.url)
+
+    with vc:
+        assert inner() == 201
+        assert login_status(vc.url) == 201
+
+
+def test_stops_beyond_the_starts_change_nothing():
+    vc = FakeVCenter("extra.invalid")
+    vc.stop()
+    with vc:
+        vc.stop()  # one too many: the fake is no longer active
+        assert not vc.active
+        vc.stop()
+    assert not vc.active
+    with vc:
+        assert login_status(vc.url) == 201
+
+
+def test_a_refused_activation_is_not_counted():
+    with FakeVCenter("taken.invalid"):
+        other = FakeVCenter("taken.invalid")
+        with pytest.raises(RuntimeError, match="already active"):
+            other.start()
+        assert not other.active
+    with other:
+        assert login_status(other.url) == 201

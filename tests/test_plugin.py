@@ -135,3 +135,21 @@ def test_served_vcenter_serves_the_test_fake_to_socket_clients(pytester: pytest.
     # process, and an in-process run drops the modules it imported first
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=2)
+
+
+def test_entering_the_fixtures_fake_again_keeps_it_active(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest, requests
+
+        @pytest.mark.fake_vcenter(host="fixture.invalid")
+        def test_it(fake_vcenter):
+            with fake_vcenter:
+                pass
+            assert fake_vcenter.active
+            r = requests.post(f"{fake_vcenter.url}/api/session",
+                              auth=("administrator@vsphere.local", "VMware1!"), timeout=5)
+            assert r.status_code == 201
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -9,6 +9,10 @@ process-wide; it holds only which fakes are active, no fake data) routes by host
 * it wraps ``RequestsMock._on_request`` so that a user's mock started *later* hands a request
   for a fake's host to that fake, unless the user registered a response for it (the user wins).
 
+Activation is counted: a fake started twice (nested ``with vc:``, the fixture's fake entered
+again in a test) stays active until it is stopped as many times, so an inner exit never lets
+requests for its host through to the network.
+
 File-like request bodies are turned into chunk generators first, so uploads stream; a
 streamed answer (a download) reaches ``requests`` as a reader over its chunks. The
 private mock records nothing: ``responses`` keeps every request and response it answers (in
@@ -46,6 +50,8 @@ class ResponsesAdapter:
         registration = _AnyMethod("GET", url, callback=self._callback, content_type=None)
         registration._calls = _Unrecorded()
         self.mock.add(registration)
+        self._starts = 0  # how many start() calls are not yet matched by a stop()
+        self._starts_lock = threading.Lock()
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes | io.BufferedReader]:
         request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
@@ -75,11 +81,24 @@ class ResponsesAdapter:
     def send(self, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
         return self.mock._on_request(adapter, request, **kwargs)
 
+    @property
+    def active(self) -> bool:
+        return self._starts > 0
+
     def start(self) -> None:
-        INTERCEPTOR.activate(self)
+        with self._starts_lock:
+            if self._starts == 0:
+                INTERCEPTOR.activate(self)
+            self._starts += 1
 
     def stop(self) -> None:
-        INTERCEPTOR.deactivate(self)
+        """Undo one ``start``; the last one deactivates (extra stops change nothing)."""
+        with self._starts_lock:
+            if self._starts == 0:
+                return
+            self._starts -= 1
+            if self._starts == 0:
+                INTERCEPTOR.deactivate(self)
 
 
 class _PrivateMock(responses.RequestsMock):

@@ -188,7 +188,8 @@ def serve_command(args: argparse.Namespace) -> int:
         for item in fake.items():
             print(f"item {item['name']}: {item['id']}")
         print(f"vim25 SOAP (govc, pyVmomi): {server.url}/sdk")
-        print(f"control API: {server.url}{CONTROL_PREFIX} (loopback clients only)", flush=True)
+        print(f"control API: {server.url}{CONTROL_PREFIX} (loopback clients only)")
+        print(f"control API token (header vcl-fake-token): {server.control_token}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -4,15 +4,38 @@ Every time-dependent behaviour (session expiry, retention, later pull progress a
 validity) asks a clock. ``SystemClock`` follows real time and looks ``datetime.now`` up at every
 call, so freezegun's ``freeze_time`` and time-machine move it too; ``ManualClock`` only moves
 when told. Both support ``advance(seconds)``.
+
+Every duration the fake accepts (an advance, a timeout, a scenario delay) is at most
+``MAX_DURATION`` seconds, and no clock moves past ``LATEST``: so ``now + timeout + retention``
+always stays inside the calendar, and a huge advance is refused with ValueError instead of
+breaking every later call.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import threading
 from typing import Protocol, runtime_checkable
 
 UTC = _dt.timezone.utc
+#: The longest duration accepted anywhere (an advance, a timeout, a delay): 1000 years.
+MAX_DURATION = 1000 * 366 * 86400.0
+#: No clock moves beyond this moment (leaves room for two MAX_DURATION periods after it).
+LATEST = _dt.datetime(7000, 1, 1, tzinfo=UTC)
+
+
+def check_duration(seconds: float, what: str = "a duration") -> float:
+    """``seconds`` as a float, if it is a finite number from 0 to MAX_DURATION; else ValueError."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ValueError(f"{what} is a number of seconds, not {seconds!r}")
+    try:
+        value = float(seconds)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value) or not 0 <= value <= MAX_DURATION:
+        raise ValueError(f"{what} must be from 0 to {MAX_DURATION:.0f} seconds, not {seconds}")
+    return value
 
 
 @runtime_checkable
@@ -33,9 +56,15 @@ def _as_utc(moment: _dt.datetime) -> _dt.datetime:
 
 
 def _seconds(seconds: float) -> _dt.timedelta:
-    if seconds < 0:
+    if isinstance(seconds, (int, float)) and seconds < 0:
         raise ValueError(f"a clock only moves forward (asked to advance by {seconds} s)")
-    return _dt.timedelta(seconds=seconds)
+    return _dt.timedelta(seconds=check_duration(seconds, "an advance"))
+
+
+def _within(moment: _dt.datetime) -> _dt.datetime:
+    if moment > LATEST:
+        raise ValueError(f"a clock cannot move beyond {LATEST.isoformat()}")
+    return moment
 
 
 class SystemClock:
@@ -55,6 +84,7 @@ class SystemClock:
     def advance(self, seconds: float) -> None:
         step = _seconds(seconds)
         with self._lock:
+            _within(_as_utc(_dt.datetime.now(UTC)) + self._offset + step)
             self._offset += step
 
     def __repr__(self) -> str:
@@ -69,7 +99,11 @@ class ManualClock:
     def __init__(self, start: _dt.datetime | str | None = None) -> None:
         if isinstance(start, str):
             start = _dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
-        self._now = _as_utc(start) if start is not None else self.DEFAULT_START
+        try:
+            moment = _as_utc(start) if start is not None else self.DEFAULT_START
+        except OverflowError:
+            raise ValueError(f"{start} is outside the calendar in UTC") from None
+        self._now = _within(moment)
         self._lock = threading.Lock()
 
     def now(self) -> _dt.datetime:
@@ -78,7 +112,7 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         step = _seconds(seconds)
         with self._lock:
-            self._now += step
+            self._now = _within(self._now + step)
 
     def set(self, moment: _dt.datetime) -> None:
         """Jump to ``moment`` (forward only)."""
@@ -86,7 +120,7 @@ class ManualClock:
         with self._lock:
             if moment < self._now:
                 raise ValueError(f"a clock only moves forward ({moment} is before {self._now})")
-            self._now = moment
+            self._now = _within(moment)
 
     def __repr__(self) -> str:
         return f"ManualClock({self._now.isoformat()})"

@@ -1,5 +1,7 @@
 """The control API of a served fake, under ``/_vcl_fake/`` (the moto_server pattern): tests
-drive a fake in another process. Loopback clients only; JSON in and out.
+drive a fake in another process. Loopback clients only, each request carrying the server's
+token (printed at start, ``vc.server.control_token``) in the ``vcl-fake-token`` header; JSON in
+and out. A scenario posted here is text or data: it cannot name files.
 
 - ``POST /_vcl_fake/reset``: a fresh, empty fake (same host, clock and users)
 - ``GET  /_vcl_fake/clock``: ``{"now": "2026-01-01T00:00:00.000Z"}``
@@ -17,6 +19,7 @@ drive a fake in another process. Loopback clients only; JSON in and out.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +33,17 @@ if TYPE_CHECKING:
     from vcl_fake.fake import FakeVCenter
 
 PREFIX = "/_vcl_fake/"
+ITEM_FILE_FIELDS = frozenset({"name", "size", "checksum", "algorithm"})
+TOKEN_HEADER = "vcl-fake-token"
 
 
 class Control:
-    def __init__(self, fake: FakeVCenter) -> None:
+    """The control routes of one fake; ``token`` (None: none needed, in-process use only) is
+    what every request must carry."""
+
+    def __init__(self, fake: FakeVCenter, *, token: str | None = None) -> None:
         self.fake = fake
+        self.token = token
         self.routes: dict[tuple[str, str], Callable[[Any], Any]] = {
             ("POST", "reset"): self.reset,
             ("GET", "clock"): self.clock,
@@ -56,6 +65,10 @@ class Control:
             return error_response(
                 VapiError("UNAUTHORIZED", message(M.CONTROL_LOOPBACK_ONLY, client))
             )
+        if self.token is not None:
+            given = str(request.headers.get(TOKEN_HEADER, "")).encode("utf-8", "replace")
+            if not hmac.compare_digest(given, self.token.encode()):
+                return error_response(VapiError("UNAUTHENTICATED", message(M.CONTROL_TOKEN)))
         handler = self.routes.get((request.method, request.path[len(PREFIX) :].strip("/")))
         if handler is None:
             return error_response(
@@ -71,7 +84,8 @@ class Control:
             return Response.json(200, handler(body))
         except VapiError as exc:
             return error_response(exc)
-        except (ValueError, TypeError, KeyError) as exc:  # includes ScenarioError
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # a body of the wrong shape (ScenarioError included): the caller's mistake
             return error_response(
                 VapiError("INVALID_ARGUMENT", message(M.CONTROL_BAD_REQUEST, exc))
             )
@@ -84,12 +98,17 @@ class Control:
         return {"now": format_datetime(self.fake.clock.now())}
 
     def advance(self, body: Any) -> dict[str, Any]:
-        self.fake.clock.advance(float(body["seconds"]))
+        self.fake.clock.advance(body["seconds"])  # a number of seconds, up to MAX_DURATION
         return self.clock(None)
 
     def scenario(self, body: Any) -> dict[str, Any]:
+        from vcl_fake.scenario import read
+
         source = body.get("scenario", body) if isinstance(body, dict) else body
-        return {"name": self.fake.load_scenario(source).name}
+        if not isinstance(source, (str, dict)):
+            raise TypeError("a scenario is YAML text or an object")
+        script = read(source, name="<control API>", text_only=True)  # never a path
+        return {"name": self.fake.load_scenario(script).name}
 
     def expectations(self, _: Any) -> dict[str, Any]:
         return {"failures": self.fake.check_expectations()}
@@ -104,11 +123,18 @@ class Control:
 
     def item(self, body: Any) -> dict[str, Any]:
         fields = dict(body)
-        return {"id": self.fake.create_item(fields.pop("library_id"), fields.pop("name"), **fields)}
+        files = [
+            {k: v for k, v in dict(f).items() if k in ITEM_FILE_FIELDS}
+            for f in fields.pop("files", ())
+        ]
+        library, name = fields.pop("library_id"), fields.pop("name")
+        return {"id": self.fake.create_item(library, name, files=files, **fields)}
 
     def source(self, body: Any) -> dict[str, Any]:
         fields = dict(body)
         uri, data = fields.pop("uri"), fields.pop("data", None)
+        if data is not None and not isinstance(data, str):
+            raise TypeError("data is the source's text")  # never a path on this machine
         self.fake.add_source(uri, data.encode() if data is not None else None, **fields)
         return {"uri": uri}
 

@@ -104,20 +104,22 @@ class Dispatcher:
     def _chain(self, inv: Invocation) -> Any:
         op, service = inv.operation, self._service
         event = Event(inv.protocol, op.alias, inv.raw)
-        seen: Mapping[str, Any] = inv.raw  # the input as far as it was decoded
+        seen: Mapping[str, Any] = {}  # the input as far as it was decoded: none until the
+        # caller is authenticated (a refused anonymous request pins no memory)
         decoded = False  # until decoded, redacted by field names; then by type
         ends = inv.stage != "begin"  # a begin stage is journaled only if the call ends there
 
         def note(outcome: str, result: Any = None, error: VapiError | None = None) -> None:
             shown = self._shown(inv, op.redact(seen) if decoded else redact_untyped(seen))
-            now = service.now()
-            call = Call(inv.protocol, op.alias, shown, outcome, result, error, now, event.rule)
+            now, kept = service.now(), _redacted_result(op, result)
+            call = Call(inv.protocol, op.alias, shown, outcome, kept, error, now, event.rule)
             self._journal.record(call)
             if self.engine is not None:
                 self.engine.ended(call)
 
         try:
             principal = service.authenticate(op, inv.credentials)
+            seen = inv.raw
             if self.engine is not None and inv.stage != "finish":
                 self.engine.before(event)
             if inv.bad_input is not None:
@@ -152,10 +154,22 @@ class Dispatcher:
         """What the journal records of the input: never a password or a capability token."""
         op = inv.operation
         if op.auth == "password":
-            return {"user": inv.credentials.user}
+            user = inv.credentials.user
+            return {"user": user[:256] if isinstance(user, str) else None}
         if not op.hidden:
             return values
         return {k: v for k, v in values.items() if k not in op.hidden}
+
+
+def _redacted_result(op: Operation, result: Any) -> Any:
+    """The result as the journal keeps it: every field the contract marks secret (a login's
+    session token) replaced."""
+    if result is None:
+        return None
+    try:
+        return op.output.redact(result)
+    except (TypeError, AttributeError, KeyError):  # a result of another shape: kept whole
+        return result
 
 
 __all__ = ["Call", "Credentials", "Dispatcher", "Invocation", "Service"]

@@ -14,7 +14,7 @@ from vcl_fake.adapter import ResponsesAdapter
 from vcl_fake.app import Application
 from vcl_fake.backend import Backend, load_certificates, make_source
 from vcl_fake.backend.vcenter import DEFAULT_CAPACITY
-from vcl_fake.clock import Clock, ManualClock, SystemClock
+from vcl_fake.clock import Clock, ManualClock, SystemClock, check_duration
 from vcl_fake.dispatcher import Dispatcher
 from vcl_fake.journal import JOURNAL_LIMIT, Call
 from vcl_fake.protocols.http import Request, Response
@@ -30,9 +30,9 @@ class FakeVCenter:
 
     Use it as a context manager, a decorator, or through ``start()`` / ``stop()``. Seed it and
     look inside without HTTP through ``create_library``, ``create_item``, ``get_item`` and
-    ``calls``. Time comes from ``clock`` (default: :class:`SystemClock`). ``fetch`` lets PULL
-    fetch real http(s) URLs that are not registered sources: ``True`` (loopback hosts only)
-    or ``"any"``.
+    ``calls`` (the last ``journal_limit`` calls; None keeps every one). Time comes from
+    ``clock`` (default: :class:`SystemClock`). ``fetch`` lets PULL fetch real http(s) URLs
+    that are not registered sources: ``True`` (loopback hosts only) or ``"any"``.
     """
 
     def __init__(
@@ -53,6 +53,12 @@ class FakeVCenter:
         from vcl_fake.backend.fetch import policy
 
         policy(fetch)  # a bad value fails here
+        for what, value in (
+            ("session_timeout", session_timeout),
+            ("session_retention", session_retention),
+            ("api_session_timeout", api_session_timeout),
+        ):
+            check_duration(value, what)
         self._options: dict[str, Any] = {
             "users": users,
             "session_timeout": session_timeout,
@@ -99,11 +105,18 @@ class FakeVCenter:
     def url(self) -> str:
         return f"https://{self.host}"
 
+    @property
+    def active(self) -> bool:
+        """Is this fake answering ``requests`` calls to its host?"""
+        return self._adapter.active
+
     def start(self) -> FakeVCenter:
+        """Activate (counted: nested activations need as many ``stop`` calls)."""
         self._adapter.start()
         return self
 
     def stop(self) -> None:
+        """Undo one ``start``; the outermost one deactivates."""
         self._adapter.stop()
 
     def __enter__(self) -> FakeVCenter:

@@ -407,6 +407,11 @@ RANGE_NOT_SATISFIABLE = (
     CLS + "transfer_range_not_satisfiable",
     "Range {0} is not satisfiable: file {1} has {2} bytes.",
 )
+# unsourced: an upload overtaken by a later upload to the same URL (vcl_fake's choice).
+UPLOAD_SUPERSEDED = (
+    CLS + "transfer_superseded",
+    "The upload to {0} was superseded by a later upload to the same URL; its bytes are dropped.",
+)
 
 # --- PULL transfers ---------------------------------------------------------------------------
 # source (second-hand): govmomi's vcsim, vapi/simulator/simulator.go (its probe answers
@@ -553,6 +558,11 @@ CONTROL_LOOPBACK_ONLY = (
 )
 # own: a malformed HTTP request to the served fake.
 HTTP_REQUEST_REFUSED = ("vcl_fake.server.request_refused", "HTTP {0}: {1}.")
+# own: a control API request without the server's token.
+CONTROL_TOKEN = (
+    "vcl_fake.control.token",
+    "The control API needs the server's token in the vcl-fake-token header (printed at start).",
+)
 # own: a path the control API does not serve.
 CONTROL_NOT_FOUND = ("vcl_fake.control.not_found", "No control operation at {0} {1}.")
 # own: a malformed control API request.

@@ -4,9 +4,13 @@
 :class:`FakeServer` serves one :class:`~vcl_fake.fake.FakeVCenter` with a thread per
 connection (``ThreadingHTTPServer``), HTTP/1.1 keep-alive, streamed request bodies
 (Content-Length or chunked), TLS with a generated certificate unless one is given, and the
-control API under ``/_vcl_fake/`` (loopback clients only). Limits: header lines and counts
-as ``http.server`` enforces them, API bodies up to 64 MiB (uploads stream without limit), and
-a 30 s timeout for slow clients.
+control API under ``/_vcl_fake/``. The TLS handshake happens in the connection's own thread,
+under the same timeout as every read, so a silent client holds only its own connection.
+Limits (see docs/security.md): header lines and counts as ``http.server`` enforces them,
+``MAX_CONNECTIONS`` open connections, API bodies up to ``API_BODY_LIMIT`` (uploads stream
+without limit), ``SLOW_CLIENT_TIMEOUT`` for every handshake and read. Malformed framing (a
+Content-Length that is not a number, a bad chunk size) is answered 400 and the connection
+closed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import ipaddress
 import logging
 import queue
 import re
+import secrets
 import socket
 import ssl
 import tempfile
@@ -29,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vcl_fake.protocols.http import Headers, Request, Response, Scripted
+from vcl_fake.protocols.http import BodyError, Headers, Request, Response, Scripted
 
 if TYPE_CHECKING:
     from vcl_fake.fake import FakeVCenter
@@ -37,14 +42,48 @@ if TYPE_CHECKING:
 log = logging.getLogger("vcl_fake")
 CONTROL_PREFIX = "/_vcl_fake/"
 CHUNK = 1 << 20
+#: Seconds a client may stay silent (TLS handshake, request line, headers, every body read).
 SLOW_CLIENT_TIMEOUT = 30.0
 #: Longest header line and most header lines (as ``http.client`` limits them).
 MAX_HEADER_LINE, MAX_HEADERS = 65536, 100
 #: Chunks a large body's reader thread may read ahead of the request's thread.
 READ_AHEAD = 4
+#: Connections served at once; more are closed at once (each holds one thread).
+MAX_CONNECTIONS = 128
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 STOP_POLL = 0.05  # how often a served fake checks for stop(): a test's teardown waits this long
+#: Longest chunk-size line and most trailer lines of a chunked body.
+CHUNK_LINE_LIMIT, TRAILER_LIMIT = 1024, 64
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
+
+
+class FramingError(ValueError):
+    """The request's framing (Content-Length, Transfer-Encoding, chunks) cannot be read."""
+
+
+def body_length(headers: Any) -> tuple[bool, int]:
+    """``(chunked, Content-Length)`` of a request; FramingError for anything ambiguous."""
+    encodings = [
+        e.strip().lower()
+        for e in ",".join(headers.get_all("Transfer-Encoding") or ()).split(",")
+        if e.strip()
+    ]
+    lengths = {v.strip() for v in headers.get_all("Content-Length") or ()}
+    if encodings:
+        if encodings != ["chunked"]:
+            raise FramingError(f"unsupported Transfer-Encoding {', '.join(encodings)!r}")
+        if lengths:
+            raise FramingError("both Transfer-Encoding and Content-Length are set")
+        return True, 0
+    if not lengths:
+        return False, 0
+    if len(lengths) > 1:
+        raise FramingError(f"conflicting Content-Length values {sorted(lengths)}")
+    value = lengths.pop()
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise FramingError(f"Content-Length {value!r} is not a number of bytes")
+    return False, int(value)
 
 
 class _Body:
@@ -52,8 +91,7 @@ class _Body:
 
     def __init__(self, rfile: Any, headers: Any) -> None:
         self.rfile = rfile
-        self.chunked = "chunked" in headers.get("Transfer-Encoding", "").lower()
-        self.remaining = int(headers.get("Content-Length") or 0)
+        self.chunked, self.remaining = body_length(headers)
         self.done = not self.chunked and self.remaining == 0
 
     def __iter__(self) -> Iterator[bytes]:
@@ -73,15 +111,19 @@ class _Body:
 
     def _chunked(self) -> Iterator[bytes]:
         while True:
-            line = self.rfile.readline(1024)
+            line = self.rfile.readline(CHUNK_LINE_LIMIT + 1)
             if not line:
                 raise ConnectionError("the client closed the connection mid-body")
-            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+            field = line.split(b";", 1)[0].strip()
+            if len(line) > CHUNK_LINE_LIMIT or not _CHUNK_SIZE.fullmatch(field):
+                raise FramingError(f"bad chunk size line {line[:40]!r}")
+            size = int(field, 16)
             if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                self.done = True
-                return
+                for _ in range(TRAILER_LIMIT):
+                    if self.rfile.readline(CHUNK_LINE_LIMIT) in (b"\r\n", b"\n", b""):
+                        self.done = True
+                        return
+                raise FramingError(f"more than {TRAILER_LIMIT} trailer lines")
             left = size
             while left > 0:
                 data = self.rfile.read(min(CHUNK, left))
@@ -89,7 +131,8 @@ class _Body:
                     raise ConnectionError("the client closed the connection mid-body")
                 left -= len(data)
                 yield data
-            self.rfile.readline(1024)  # the CRLF after the chunk
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise FramingError("a chunk is not followed by CRLF")
 
 
 def _read_ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -273,11 +316,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         fake = self.server.fake
-        body = _Body(self.rfile, self.headers)
-        request = Request(
-            self.command, self._origin() + self.path, Headers(self.headers.items()), body
-        )
         try:
+            body = _Body(self.rfile, self.headers)
+            request = Request(
+                self.command, self._origin() + self.path, Headers(self.headers.items()), body
+            )
             if request.path.startswith(CONTROL_PREFIX):
                 response = self.server.control(request, self.client_address[0])
             else:
@@ -285,7 +328,17 @@ class _Handler(BaseHTTPRequestHandler):
         except Scripted as scripted:
             self._fault(scripted)
             return
-        except Exception:  # a client's broken body, or a bug: no traceback reaches anyone
+        except (FramingError, BodyError) as exc:
+            why = exc.original if isinstance(exc, BodyError) else exc
+            if isinstance(why, FramingError):
+                self.send_error(400, str(why))
+            else:  # the client went away or stayed silent: nobody to answer
+                self.close_connection = True
+            return
+        except OSError:
+            self.close_connection = True
+            return
+        except Exception:  # a bug: no traceback reaches anyone
             log.exception("vcl_fake server: %s %s", self.command, self.path)
             self.close_connection = True
             return
@@ -357,18 +410,86 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """Accepts connections and hands each to a thread of its own at once: the TLS handshake,
+    with its timeout, runs in that thread. At most ``MAX_CONNECTIONS`` are open; ``stop``
+    closes those still open, so no silent client keeps the server from exiting."""
+
     daemon_threads = True
     allow_reuse_address = True
+    block_on_close = False
 
     def __init__(self, address: tuple[str, int], fake: FakeVCenter) -> None:
+        self.address_family = address_family(address[0], address[1])
         super().__init__(address, _Handler)
         self.fake = fake
         self.base_url = ""
         self.stopping = threading.Event()
         self._date = (0, "")  # the Date header, formatted once a second
+        self.tls: ssl.SSLContext | None = None
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.open: dict[Any, Any] = {}  # accepted socket -> the socket to shut down
+        self.open_lock = threading.Lock()
         from vcl_fake.control import Control
 
-        self.control = Control(fake)
+        #: What every control API request must carry (header ``vcl-fake-token``).
+        self.token = secrets.token_urlsafe(32)
+        self.control = Control(fake, token=self.token)
+
+    def server_bind(self) -> None:
+        if self.address_family == socket.AF_INET6:
+            with contextlib.suppress(OSError):  # "::" serves IPv4 clients too where it can
+                self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.stopping.is_set() or not self.slots.acquire(blocking=False):
+            log.debug("vcl_fake server: refusing %s (%d open)", client_address, MAX_CONNECTIONS)
+            self.shutdown_request(request)
+            return
+        with self.open_lock:
+            self.open[request] = request
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release(request)
+
+    def _release(self, request: Any) -> None:
+        with self.open_lock:
+            if self.open.pop(request, None) is not None:
+                self.slots.release()
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """In the connection's thread: the TLS handshake (bounded by the timeout), then HTTP."""
+        request.settimeout(SLOW_CLIENT_TIMEOUT)
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        tls = self.tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        with tls:
+            with self.open_lock:  # stop() must reach the connection from now on
+                if request in self.open:
+                    self.open[request] = tls
+            try:
+                tls.do_handshake()
+            except (OSError, ValueError) as exc:
+                log.debug("vcl_fake server: TLS handshake with %s failed: %s", client_address, exc)
+                return
+            super().finish_request(tls, client_address)
+
+    def close_connections(self) -> None:
+        """Wake every connection's thread: their sockets are shut down."""
+        with self.open_lock:
+            connections = list(self.open.values())
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def date(self) -> str:
         """The current time as an HTTP Date header value."""
@@ -379,6 +500,20 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("vcl_fake server: connection from %s ended abruptly", client_address)
+
+
+def address_family(bind: str, port: int) -> socket.AddressFamily:
+    """IPv6 for an IPv6 literal (or a name that only resolves to one), IPv4 otherwise."""
+    if ":" in bind:
+        return socket.AF_INET6
+    try:
+        found = socket.getaddrinfo(
+            bind or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror:
+        return socket.AF_INET
+    families = {f[0] for f in found}
+    return socket.AF_INET if socket.AF_INET in families or not families else socket.AF_INET6
 
 
 class FakeServer:
@@ -407,7 +542,7 @@ class FakeServer:
                 self.ca_file, cert, key = _generated_certificate(Path(self._tmp.name), bind)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(str(cert), str(key) if key else None)
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.httpd.tls = context  # each connection's thread does its own handshake
             self.certificate_pem = Path(cert).read_text()
             if self.ca_file is None:
                 self.ca_file = Path(cert)  # a given certificate is its own trust anchor
@@ -425,6 +560,11 @@ class FakeServer:
     def port(self) -> int:
         """The served port (the free one picked when ``port=0``)."""
         return int(self.httpd.server_address[1])
+
+    @property
+    def control_token(self) -> str:
+        """The token the control API requires, in the ``vcl-fake-token`` header."""
+        return self.httpd.token
 
     @property
     def thumbprint(self) -> str:
@@ -447,6 +587,7 @@ class FakeServer:
         self.httpd.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.httpd.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._tmp is not None:
@@ -460,15 +601,18 @@ class FakeServer:
         """Release the socket and the generated certificate (after :meth:`serve_forever`)."""
         self.httpd.stopping.set()
         self.httpd.server_close()
+        self.httpd.close_connections()
         if self._tmp is not None:
             self._tmp.cleanup()
 
 
 def is_loopback(address: str) -> bool:
     try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return bool((mapped or ip).is_loopback)
 
 
 def _generated_certificate(folder: Path, bind: str) -> tuple[Path, Path, Path]:

@@ -54,7 +54,9 @@ def served():
     library = vc.create_library("templates")
     vc.item_ids = [vc.create_item(library, f"item-{n}") for n in range(20)]
     with vc.serve() as url:
-        yield vc, Client(url, str(vc.server.ca_file)).login()
+        client = Client(url, str(vc.server.ca_file)).login()
+        client.http.headers["vcl-fake-token"] = vc.server.control_token
+        yield vc, client
 
 
 def lifecycle(client: Client, item: str, data: bytes) -> str:
@@ -305,6 +307,7 @@ def test_upload_urls_stay_on_the_socket_after_a_reset(reset):
     vc = FakeVCenter("served.example.com", clock=ManualClock(), seed=3)
     with vc.serve() as url:
         client = Client(url, str(vc.server.ca_file))
+        client.http.headers["vcl-fake-token"] = vc.server.control_token
         if reset == "python":
             vc.reset()
         else:
@@ -434,6 +437,8 @@ def test_serve_command_prints_its_address_and_stops_cleanly(tmp_path):
             assert proc.stdout.read().strip().endswith("vcl-fake stopped")
         finally:
             proc.kill()
+            proc.wait(10)
+            proc.stdout.close()
 
 
 def test_slow_clients_are_cut_off(served, monkeypatch):

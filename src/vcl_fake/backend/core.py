@@ -122,7 +122,11 @@ class Backend:
             self.clock, ids, self._inventory, timeout=session_timeout, retention=session_retention
         )
         self._files = SessionFiles(
-            self._sessions, keep_content=keep_content, fetch=policy(fetch), locked=self.locked
+            self._sessions,
+            keep_content=keep_content,
+            fetch=policy(fetch),
+            locked=self.locked,
+            lock=self._lock,
         )
         self._downloads = DownloadSessions(
             self.clock,
@@ -133,6 +137,7 @@ class Backend:
             lock=self._lock,
         )
         self._inventory.forget_item = self._forget_item
+        self._files.held = self._downloads.holds
         self._vcenter = VCenter(ids)
         self._vcenter.used_space = self._inventory.stored_on
         self._inventory.default_datastore = lambda: self._vcenter.default_datastore

@@ -110,6 +110,8 @@ class Opened:
         offset = start
         while offset < stop:
             with self.lock:
+                if self.data.closed:  # the item's content was replaced meanwhile: cut short
+                    return
                 self.data.seek(offset)
                 chunk = self.data.read(min(CHUNK, stop - offset))
             if not chunk:
@@ -120,6 +122,15 @@ class Opened:
 
 class DownloadSessions(Leases[DownloadSession]):
     """Download sessions and their files. Callers hold the backend lock."""
+
+    def holds(self, data: Any) -> bool:
+        """Does a download session still read ``data`` (an item's content it took a snapshot
+        of)?"""
+        return any(
+            f.item_file.data is data
+            for found in self.sessions.values()
+            for f in found.files.values()
+        )
 
     texts = Texts(
         not_found=M.DOWNLOAD_SESSION_NOT_FOUND,

@@ -9,7 +9,10 @@ validation and the preview are :mod:`vcl_fake.backend.review`'s.
 
 Uploads stream: the data plane takes a Transfer under the backend lock, feeds it chunks
 without the lock, and hands it back under the lock. Pulls progress lazily: their state is
-computed from the clock and the source's rate whenever the session is read.
+computed from the clock and the source's rate whenever the session is read. When a pull
+ends, its bytes are hashed and spooled by a worker thread while the waiting caller lets go of
+the backend lock (``Condition.wait``), so other clients are never held up by it; sources up to
+``INLINE_PULL`` bytes are read in place.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import re
+import threading
+import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -42,21 +47,30 @@ from vcl_fake.backend.records import (
 )
 from vcl_fake.backend.review import Review
 from vcl_fake.backend.sessions import Content, UpdateSessions
-from vcl_fake.backend.sources import PROBE_SCHEMES, SCHEMES, Source, check_tls, unknown_source
-from vcl_fake.backend.transfers import Sink, Transfer, check_file_name
+from vcl_fake.backend.sources import (
+    PROBE_SCHEMES,
+    SCHEMES,
+    Source,
+    check_tls,
+    unknown_source,
+    uri_scheme,
+)
+from vcl_fake.backend.transfers import Sink, Spools, Transfer, check_file_name, without_lock
 from vcl_fake.contract.operations import UPLOAD_PATH
 from vcl_fake.errors import Message, VapiError, message, vapi_error
 
 if TYPE_CHECKING:
     from vcl_fake.backend.core import Context
 
+#: Pulled sources up to this size are hashed in place; larger ones without the backend lock.
+INLINE_PULL = 1 << 20
+
 
 def uri_problem(uri: str, schemes: tuple[str, ...] = SCHEMES) -> Message | None:
     """Why a source URI cannot be used: it does not parse, or its scheme is not one of
     ``schemes``. Whether it can be fetched is found at transfer time, as vCenter finds it."""
-    try:
-        scheme = urlsplit(uri).scheme.lower()
-    except ValueError:
+    scheme = uri_scheme(uri)  # None: it does not parse (``http://[::1``, a bad port)
+    if scheme is None:
         return message(M.INVALID_URL_FORMAT, uri)
     return None if scheme in schemes else message(M.URI_SCHEME_UNSUPPORTED, uri)
 
@@ -72,7 +86,10 @@ class SessionFiles(Content):
         trusted: list[str] | None = None,
         fetch: str | None = None,
         locked: Callable[[], AbstractContextManager[Any]] | None = None,
+        lock: threading.RLock | None = None,
     ) -> None:
+        #: Released while a worker hashes a pull's bytes (the backend lock).
+        self.io = threading.Condition(lock if lock is not None else threading.RLock())
         self.sessions = sessions
         self.keep_content = keep_content
         #: May PULL fetch real URLs that are not registered? (a :mod:`fetch` policy, or None)
@@ -81,7 +98,12 @@ class SessionFiles(Content):
         self.locked: Callable[[], AbstractContextManager[Any]] | None = locked
         self.sources: dict[str, Source] = {}
         self.trusted: list[str] = trusted if trusted is not None else []
-        self.review = Review(sessions.clock, self.trusted)
+        self.review = Review(sessions.clock, self.trusted, self.io)
+        #: Every spool of this backend; what is left is closed when the backend goes.
+        self.spools = Spools()
+        weakref.finalize(self, self.spools.close_all)
+        #: Does something else (a download session's snapshot) still read this content?
+        self.held: Callable[[Any], bool] = lambda data: False
         self.uploads: dict[str, tuple[str, str]] = {}  # token -> (session id, file name)
         #: Where an item's content goes: (datastore name, free bytes), or None (no limit).
         self.room: Callable[[str], tuple[str, int] | None] = lambda item_id: None
@@ -93,10 +115,20 @@ class SessionFiles(Content):
         session.files = {name: SessionFile.existing(f) for name, f in item.files.items()}
 
     def close(self, session: UpdateSession) -> None:
-        """Upload URLs die with the session."""
+        """Upload URLs die with the session, and so does content it did not commit."""
         for f in session.files.values():
             if f.token is not None:
                 self.uploads.pop(f.token, None)
+            self._release(session, f)
+
+    def _release(self, session: UpdateSession, entry: SessionFile) -> None:
+        """Close ``entry``'s content unless the item holds it (committed, or existing)."""
+        if entry.data is None:
+            return
+        item = self.sessions.inventory.items.get(session.item_id)
+        if item is None or all(f.data is not entry.data for f in item.files.values()):
+            self.spools.close(entry.data)
+        entry.data = None
 
     @staticmethod
     def check_received(session: UpdateSession) -> None:
@@ -110,7 +142,15 @@ class SessionFiles(Content):
 
     def check_complete(self, session: UpdateSession) -> None:
         self.check_received(session)
-        result = self.review.validation(session)
+        result = self.review.validation(session)  # may let the lock go (hashing a large file)
+        if session.state != ACTIVE:
+            raise vapi_error(
+                "NOT_ALLOWED_IN_CURRENT_STATE",
+                M.SESSION_NOT_ACTIVE,
+                "complete",
+                session.id,
+                session.state,
+            )
         if result["has_errors"]:  # vCenter lists the names, each followed by a space
             missing = "".join(f"{name} " for name in result["missing_files"])
             invalid = "".join(f"{f['name']} " for f in result["invalid_files"])
@@ -126,24 +166,30 @@ class SessionFiles(Content):
         return any(f.status == TRANSFERRING for f in session.files.values())
 
     def commit(self, session: UpdateSession) -> None:
+        """All or nothing: the item's new file table is built aside, then swapped in."""
         item = self.sessions.inventory.item(session.item_id)
         before = item.size
-        for name in session.removed:
-            item.files.pop(name, None)
+        files = {n: f for n, f in item.files.items() if n not in session.removed}
         for f in session.files.values():
             if f.source_type == NONE or not f.keep_in_storage:
                 continue
             previous = item.files.get(f.name)
-            item.files[f.name] = ItemFile(
+            files[f.name] = ItemFile(
                 name=f.name,
-                size=f.bytes_transferred,
+                size=f.size if f.size is not None else f.bytes_transferred,
                 checksum=f.digest,
                 algorithm=f.algorithm,
                 version=previous.version + 1 if previous else 1,
                 cached=f.data is not None,
                 data=f.data,
             )
+        kept = {id(f.data) for f in files.values()}
+        dropped = [f.data for f in item.files.values() if id(f.data) not in kept]
+        item.files = files
         self.sessions.inventory.resized(item, before)
+        for data in dropped:  # replaced or removed content, unless a download still reads it
+            if not self.held(data):
+                self.spools.close(data)
 
     def refresh(self, session: UpdateSession) -> None:
         """Move pulls forward to the clock; finish a deferred complete when they are done."""
@@ -151,7 +197,8 @@ class SessionFiles(Content):
             return
         now = self.sessions.clock.now()
         last_end = None
-        for f in list(session.files.values()):  # a pulled descriptor may add its files
+        for f in list(session.files.values()):  # a pulled descriptor may add its files, and
+            # the lock may be let go meanwhile (a large pull is hashed without it)
             if f.status == TRANSFERRING and f.source is not None:
                 last_end = self._advance_pull(session, f, now) or last_end
                 if session.state != ACTIVE:
@@ -205,6 +252,7 @@ class SessionFiles(Content):
             name=name,
             source_type=file_spec["source_type"],
             size=size,
+            declared_size=size,
             algorithm=algorithm,
             checksum=digest.lower() if digest else None,
             source_endpoint=endpoint,
@@ -214,8 +262,10 @@ class SessionFiles(Content):
             ),
         )
         old = session.files.get(name)
-        if old is not None and old.token is not None:
-            self.uploads.pop(old.token, None)
+        if old is not None:
+            if old.token is not None:
+                self.uploads.pop(old.token, None)
+            self._release(session, old)
         session.files[name] = entry
         session.removed.discard(name)
         self.sessions.touch(session)
@@ -240,6 +290,7 @@ class SessionFiles(Content):
         entry = self._file(session, file_name)
         if entry.token is not None:
             self.uploads.pop(entry.token, None)
+        self._release(session, entry)
         del session.files[file_name]
         if file_name in self.sessions.inventory.item(session.item_id).files:
             session.removed.add(file_name)
@@ -288,6 +339,7 @@ class SessionFiles(Content):
         parts join the session as files of their own."""
         entry, sink = transfer.file, transfer.sink
         if transfer.script.get("stall"):
+            transfer.discard()
             return  # scripted: the transfer never finishes
         digests = sink.digests()
         actual = digests[entry.algorithm]
@@ -297,8 +349,8 @@ class SessionFiles(Content):
             error = message(M.TRANSFER_ABORTED, entry.name, where, reason)
         elif transfer.failure is not None:
             error = message(M.PACKAGE_INVALID, entry.name, transfer.failure)
-        elif entry.size is not None and entry.size != sink.received:
-            error = message(M.SIZE_MISMATCH, entry.name, entry.size, sink.received)
+        elif entry.declared_size is not None and entry.declared_size != sink.received:
+            error = message(M.SIZE_MISMATCH, entry.name, entry.declared_size, sink.received)
         elif entry.checksum is not None and entry.checksum != actual:
             error = message(
                 M.CHECKSUM_MISMATCH, entry.name, entry.algorithm, entry.checksum, actual
@@ -306,19 +358,22 @@ class SessionFiles(Content):
         elif (full := self._no_room(transfer.session, entry, sink.received)) is not None:
             error = full
         else:
-            self._accept(entry, sink)
+            session = transfer.session
+            self._accept(session, entry, sink)
             for part in transfer.parts:
                 unpacked = SessionFile(part.name, entry.source_type, part_of=entry.name)
                 unpacked.keep_in_storage = not ovf.is_manifest(
                     part.name
                 ) and not ovf.is_certificate(part.name)
-                self._accept(unpacked, part)
-                transfer.session.files[part.name] = unpacked
+                self._accept(session, unpacked, part)
+                replaced = session.files.get(part.name)
+                if replaced is not None:
+                    self._release(session, replaced)
+                session.files[part.name] = unpacked
             if entry.source_type == PULL and ovf.is_descriptor(entry.name) and entry.content:
                 self._pull_references(transfer.session, entry, at)
             return
-        if sink.spool is not None:
-            sink.spool.close()  # refused bytes are not kept
+        transfer.discard()
         self._fail(transfer.session, entry, error, at)
 
     def destination(self, session: UpdateSession, name: str) -> str:
@@ -377,8 +432,8 @@ class SessionFiles(Content):
             return None
         return message(M.DATASTORE_FULL, entry.name, name, size, max(0, free - pending))
 
-    @staticmethod
-    def _accept(entry: SessionFile, sink: Sink) -> None:
+    def _accept(self, session: UpdateSession, entry: SessionFile, sink: Sink) -> None:
+        self._release(session, entry)  # what an earlier attempt delivered
         entry.status, entry.size = READY, sink.received
         entry.bytes_transferred = sink.received
         entry.digests = sink.digests()
@@ -391,6 +446,9 @@ class SessionFiles(Content):
         """A transfer failure the server finds fails the file and the session."""
         entry.status, entry.error_message = FAILED, error
         self.sessions.end(session, ERROR, error, at=at)
+
+    def _kept(self) -> Spools | None:
+        return self.spools if self.keep_content else None
 
     # --- PUSH: the data plane -----------------------------------------------------------------
     def upload_begin(
@@ -407,7 +465,7 @@ class SessionFiles(Content):
         entry = session.files[file_name]
         entry.status, entry.bytes_transferred, entry.error_message = TRANSFERRING, 0, None
         self.sessions.touch(session)
-        return Transfer(session, entry, self.keep_content, self.review.manifest(session))
+        return Transfer(session, entry, self._kept(), self.review.manifest(session))
 
     def upload_finish(
         self,
@@ -417,7 +475,9 @@ class SessionFiles(Content):
         context: Context,
         bytes: int | None = None,
     ) -> str:
-        """Verify what arrived (``context.carry``: the transfer); the file's status."""
+        """Verify what arrived (``context.carry``: the transfer); the file's status. A later
+        upload to the same URL supersedes this one (CONCURRENT_CHANGE; its bytes are dropped),
+        so the file never mixes two attempts' size and bytes."""
         transfer: Transfer = context.carry
         session, entry = transfer.session, transfer.file
         if "rate" in transfer.script:  # scripted: the bytes took this long on the fake clock
@@ -425,9 +485,16 @@ class SessionFiles(Content):
         self.sessions.purge()  # the session may have expired while the bytes streamed
         alive = self.sessions.sessions.get(session.id) is session and session.state == ACTIVE
         if not alive or session.files.get(entry.name) is not entry:
+            transfer.discard()
             raise _gone(token, file_name)
+        if entry.attempt is not transfer:
+            transfer.discard()
+            path = f"{UPLOAD_PATH}{token}/{quote(file_name)}"
+            raise vapi_error("CONCURRENT_CHANGE", M.UPLOAD_SUPERSEDED, path)
+        entry.attempt = None
         self.sessions.touch(session)
         if transfer.broken:
+            transfer.discard()
             entry.status, entry.bytes_transferred = WAITING, 0  # the client may send it again
             why = message(M.TRANSFER_ABORTED, entry.name, transfer.received, transfer.broken)
             raise VapiError("ERROR", why)
@@ -536,13 +603,48 @@ class SessionFiles(Content):
             entry.bytes_transferred = moved
             return None
         at = started + source.duration(source.size)
-        transfer = Transfer(session, entry, self.keep_content, self.review.manifest(session))
-        transfer.script.pop("fail_after", None)  # already applied to the source
-        transfer.feed(source.chunks())
-        if source.spool is not None:  # a real fetch's bytes: now in the file's own spool
-            source.spool.close()
+        if entry.attempt is not None:
+            entry.bytes_transferred = source.size
+            return None  # another caller is hashing it right now: still transferring
+        transfer = self._pulled(session, entry)
+        if transfer is None:
+            return None  # someone else delivered it, or the session moved on meanwhile
         self._deliver(transfer, at)
         return at
+
+    def _pulled(self, session: UpdateSession, entry: SessionFile) -> Transfer | None:
+        """The pulled bytes, hashed and spooled: in place when small, else by a worker thread
+        while this one waits without the backend lock. None if, once the lock is back, the
+        file is no longer this session's pull in progress (its bytes are then dropped)."""
+        source = entry.source
+        assert source is not None
+        transfer = Transfer(session, entry, self._kept(), self.review.manifest(session))
+        transfer.script.pop("fail_after", None)  # already applied to the source
+        if source.size <= INLINE_PULL:
+            transfer.feed(source.chunks())
+            entry.attempt = None
+            _fetched_spool_done(source)
+            return transfer
+        try:
+            without_lock(self.io, lambda: transfer.feed(source.chunks()))
+        except BaseException:
+            transfer.discard()
+            raise
+        finally:
+            if entry.attempt is transfer:
+                entry.attempt = None
+            _fetched_spool_done(source)
+        current = session.files.get(entry.name) is entry
+        if not current or session.state != ACTIVE or entry.status != TRANSFERRING:
+            transfer.discard()
+            return None
+        return transfer
+
+
+def _fetched_spool_done(source: Source) -> None:
+    """A real fetch's bytes are now in the file's own spool: the fetch's spool goes."""
+    if source.spool is not None:
+        source.spool.close()
 
 
 def _gone(token: str, name: str) -> VapiError:

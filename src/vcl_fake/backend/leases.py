@@ -81,7 +81,8 @@ class Leases(Generic[L]):
             if found is None or found.generation != generation:
                 continue
             self.refresh(found)  # transfers may have ended it, with a new deadline
-            if found.generation == generation and found.expiration_time < now:
+            alive = self.sessions.get(session_id) is found  # (a pull may let the lock go)
+            if alive and found.generation == generation and found.expiration_time < now:
                 self._drop(found)
 
     def _set_deadline(self, session: L, deadline: _dt.datetime) -> None:

@@ -102,21 +102,23 @@ class _ChunkReader(io.RawIOBase):
     def __init__(self, chunks: Iterator[bytes], seen: Callable[[bytes], None]) -> None:
         self._chunks = chunks
         self._seen = seen
-        self._buffer = b""
+        self._buffer = memoryview(b"")  # the current chunk, never copied: one huge chunk
+        self._offset = 0  # (a whole OVA sent as one bytes body) is read in linear time
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
-        while not self._buffer:
+        while self._offset >= len(self._buffer):
             chunk = next(self._chunks, None)
             if chunk is None:
                 return 0
-            self._buffer = chunk
-        size = min(len(target), len(self._buffer))
-        piece, self._buffer = self._buffer[:size], self._buffer[size:]
+            self._buffer, self._offset = memoryview(chunk), 0
+        size = min(len(target), len(self._buffer) - self._offset)
+        piece = self._buffer[self._offset : self._offset + size]
+        self._offset += size
         target[:size] = piece
-        self._seen(piece)
+        self._seen(bytes(piece))
         return size
 
 
@@ -128,8 +130,9 @@ def unpack_ova(
 ) -> None:
     """Stream an OVA: every byte goes to ``seen``; each member to ``open_part(name, size)``.
 
-    Raises OvfError for a malformed tar, a member that is not a plain regular file, or a
-    package whose first member is not the descriptor.
+    Raises OvfError for a malformed tar, a member that is not a plain regular file (links,
+    devices, GNU or PAX sparse files, whose expanded size is not what was sent), or a package
+    whose first member is not the descriptor.
     """
     import tarfile
 
@@ -139,7 +142,7 @@ def unpack_ova(
         with tarfile.open(fileobj=reader, mode="r|") as archive:
             for member in archive:
                 name = member.name[2:] if member.name.startswith("./") else member.name
-                if not member.isfile():
+                if not member.isfile() or member.issparse():
                     raise OvfError(f"OVA member {member.name!r} is not a regular file")
                 try:
                     check_name(name)
@@ -153,7 +156,7 @@ def unpack_ova(
                 assert source is not None
                 while chunk := source.read(1 << 20):
                     sink.write(chunk)
-    except tarfile.TarError as exc:
+    except (tarfile.TarError, EOFError, UnicodeError, OverflowError) as exc:
         raise OvfError(f"the OVA is not a valid tar archive ({exc})") from None
     if first:
         raise OvfError("the OVA holds no files")

@@ -86,6 +86,8 @@ class SessionFile:
     part_of: str | None = None  # the OVA this file was unpacked from
     parsed: Any = field(default=None, repr=False)  # a certificate file, parsed once
     fetching: Any = field(default=None, repr=False)  # a real fetch in flight (fetch.Fetch)
+    declared_size: int | None = None  # what the client announced (size is what arrived)
+    attempt: Any = field(default=None, repr=False)  # the Transfer whose bytes count (the latest)
 
     @property
     def digest(self) -> str | None:
@@ -99,15 +101,13 @@ class SessionFile:
             entry.digests[f.algorithm] = f.checksum
         return entry
 
-    def digest_in(self, algorithm: str) -> str | None:
-        """The digest of this file's bytes in ``algorithm``: known, or computed from them."""
+    def digest_in(self, algorithm: str, io: Any = None) -> str | None:
+        """The digest of this file's bytes in ``algorithm``: known, or computed from them
+        (large ones without the lock ``io`` guards: see ``transfers.hash_data``)."""
         if algorithm not in self.digests and self.data is not None:
-            hasher = hashlib.new(algorithm.lower())
-            self.data.seek(0)
-            while chunk := self.data.read(1 << 20):
-                hasher.update(chunk)
-            self.data.seek(0)
-            self.digests[algorithm] = hasher.hexdigest()
+            from vcl_fake.backend.transfers import hash_data
+
+            self.digests[algorithm] = hash_data(self.data, algorithm, io)
         return self.digests.get(algorithm)
 
     def upload_uri(self, origin: str) -> str | None:

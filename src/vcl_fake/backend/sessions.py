@@ -93,7 +93,7 @@ class UpdateSessions(Leases[UpdateSession]):
     def active_session_of(self, item_id: str) -> str | None:
         self.purge()
         session_id = self.active_by_item.get(item_id)
-        if session_id is not None:
+        if session_id is not None and session_id in self.sessions:
             self.content.refresh(self.sessions[session_id])
         return self.active_by_item.get(item_id)
 

@@ -49,10 +49,21 @@ def parse_cert_file(content: bytes) -> CertFile:
     if found is None:
         raise OvfError("the certificate file does not start with 'ALGORITHM(name.mf)= signature'")
     algorithm, manifest_name, signature = found.groups()
+    if len(signature) % 2:
+        raise OvfError("the signature has an odd number of hex digits")
     try:
         certificates = tuple(x509.load_pem_x509_certificates(text.encode()))
     except ValueError as exc:
         raise OvfError(f"the certificate file holds no valid PEM certificate ({exc})") from None
+    if len(certificates) > MAX_CHAIN:
+        raise OvfError(f"the certificate file holds more than {MAX_CHAIN} certificates")
+    try:
+        certificates[0].public_key()
+        certificates[0].subject.rfc4514_string()
+        certificates[0].issuer.rfc4514_string()
+        certificates[0].not_valid_before_utc, certificates[0].not_valid_after_utc
+    except Exception as exc:  # UnsupportedAlgorithm, an unreadable name or date...
+        raise OvfError(f"the signer's certificate cannot be used ({exc})") from None
     return CertFile(manifest_name, algorithm, bytes.fromhex(signature), certificates)
 
 
@@ -75,8 +86,8 @@ def signature_verifies(cert_file: CertFile, manifest: bytes) -> bool:
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(cert_file.signature, manifest, ec.ECDSA(digest))
         else:
-            return False
-    except InvalidSignature:
+            return False  # a key algorithm OVF signing does not use
+    except (InvalidSignature, ValueError, TypeError):
         return False
     return True
 

@@ -31,6 +31,8 @@ CHUNK = 1 << 20
 SCHEMES = ("http", "https", "ds", "file")
 #: What govc's probe can check (vcsim, modelled on vCenter, probes http and https only).
 PROBE_SCHEMES = ("http", "https")
+#: The largest source a test may register (generated content, or a file): 1 TiB.
+MAX_SOURCE_SIZE = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,17 @@ class Source:
         return _dt.timedelta(seconds=nbytes / self.rate)
 
 
+def uri_scheme(uri: str) -> str | None:
+    """The lower-case scheme of ``uri``, or None when it is not a URI at all
+    (``http://[::1`` and other malformed authorities)."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018  (a bad port is found here)
+    except ValueError:
+        return None
+    return parts.scheme.lower()
+
+
 def make_source(
     uri: str,
     data: bytes | str | os.PathLike[str] | None,
@@ -85,7 +98,7 @@ def make_source(
     certificate: str | None = None,
     fail_after: int | None = None,
 ) -> Source:
-    scheme = urlsplit(uri).scheme.lower()
+    scheme = uri_scheme(uri)
     if scheme not in SCHEMES:
         raise ValueError(f"source URIs are http, https, ds or file, not {uri!r}")
     if rate is not None and rate <= 0:
@@ -97,8 +110,10 @@ def make_source(
             raise ValueError("only https sources present a certificate")
         load_certificates(certificate)  # fail early on a bad PEM
     if data is None:
-        if size is None or size < 0:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise ValueError("a source needs data, a file path, or a size")
+        if size > MAX_SOURCE_SIZE:
+            raise ValueError(f"a source holds at most {MAX_SOURCE_SIZE} bytes, not {size}")
         return Source(uri, size, rate=rate, certificate=certificate, fail_after=fail_after)
     if isinstance(data, (bytes, bytearray, memoryview)):
         blob = bytes(data)
@@ -178,7 +193,6 @@ def _verify_chain(
         ExtensionPolicy,
         PolicyBuilder,
         Store,
-        VerificationError,
     )
 
     roots = [c for pem in trusted for c in load_certificates(pem)]
@@ -200,7 +214,7 @@ def _verify_chain(
             .build_server_verifier(x509.DNSName(host))
         )
         verifier.verify(certs[0], certs[1:])
-    except (VerificationError, ValueError) as exc:
+    except Exception as exc:  # VerificationError, a bad host name, an unsupported key...
         return message(M.PEER_NOT_AUTHENTICATED, f"{uri}: {exc}")
     return None
 

@@ -13,13 +13,15 @@ costs about the larger of the two, not their sum, and holds at most
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import queue
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Callable, Iterable
+from typing import IO, Any, TypeVar
 
 from vcl_fake import messages as M
 from vcl_fake.backend import ovf, signing
@@ -30,6 +32,57 @@ from vcl_fake.errors import vapi_error
 SPOOL_IN_MEMORY = 1024 * 1024  # larger content goes to a temporary file on disk
 WRITE_QUEUE = 4  # chunks waiting for the writer thread at most
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+T = TypeVar("T")
+
+
+def without_lock(io: threading.Condition, work: Callable[[], T]) -> T:
+    """Run ``work`` (hashing, spooling, reading a file) in a worker thread while the caller
+    waits with ``io``'s lock let go (all of its levels), so other clients go on meanwhile.
+    The caller must check afterwards what may have changed."""
+    done = threading.Event()
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed to the waiting caller
+            outcome.append((False, exc))
+        finally:
+            done.set()
+            with io:
+                io.notify_all()
+
+    threading.Thread(target=run, name="vcl-fake-io", daemon=True).start()
+    with io:
+        io.wait_for(done.is_set)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+def hash_data(data: IO[bytes], algorithm: str, io: threading.Condition | None = None) -> str:
+    """The digest of spooled ``data``. Spools in memory (at most SPOOL_IN_MEMORY bytes) are
+    hashed in place; spools on disk are read with ``pread`` (the file position, which others
+    use under the lock, never moves) by a worker without the lock."""
+    on_disk = getattr(data, "_rolled", False)
+    if io is None or not on_disk:
+        hasher = hashlib.new(algorithm.lower())
+        data.seek(0)
+        while chunk := data.read(1 << 20):
+            hasher.update(chunk)
+        data.seek(0)
+        return hasher.hexdigest()
+    fd = data.fileno()
+
+    def work() -> str:
+        hasher, offset = hashlib.new(algorithm.lower()), 0
+        while chunk := os.pread(fd, 1 << 20, offset):
+            hasher.update(chunk)
+            offset += len(chunk)
+        return hasher.hexdigest()
+
+    return without_lock(io, work)
 
 
 def check_file_name(name: str) -> None:
@@ -80,17 +133,52 @@ class _Writer:
             raise self.error
 
 
-class Sink:
-    """Bytes of one file arriving: hashed (in every algorithm asked) and spooled, never joined.
-    Metadata files (descriptor, manifest, certificate) are also kept in memory, bounded.
-    :meth:`close` ends the spooling (every transfer's ``feed`` does, however it ends)."""
+class Spools:
+    """Every spooled file of one backend. A spool is closed when the content it holds dies
+    (a failed or superseded transfer, a session file replaced or removed, a session ended
+    without committing it, an item's content replaced that no download session reads), and
+    whatever is left when the backend goes (``close_all``): none is left for the garbage
+    collector to find unclosed."""
 
-    def __init__(self, name: str, algorithms: Iterable[str], keep_content: bool) -> None:
+    def __init__(self) -> None:
+        self._open: set[IO[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def new(self) -> IO[bytes]:
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # noqa: SIM115
+        with self._lock:
+            self._open.add(spool)
+        return spool
+
+    def close(self, spool: IO[bytes] | None) -> None:
+        if spool is None:
+            return
+        with self._lock:
+            self._open.discard(spool)
+        spool.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            spools, self._open = self._open, set()
+        for spool in spools:
+            spool.close()
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+
+class Sink:
+    """Bytes of one file arriving: hashed (in every algorithm asked) and spooled (into one of
+    ``spools``; None: not kept), never joined. Metadata files (descriptor, manifest,
+    certificate) are also kept in memory, bounded. :meth:`close` ends the spooling (every
+    transfer's ``feed`` does, however it ends); :meth:`discard` drops the spooled bytes."""
+
+    def __init__(self, name: str, algorithms: Iterable[str], spools: Spools | None) -> None:
         self.name = name
         self.hashers = {a: hashlib.new(a.lower()) for a in algorithms}
+        self.spools = spools
         # The spool outlives this call: it becomes the item file's data.
-        spooled = tempfile.SpooledTemporaryFile
-        self.spool: IO[bytes] | None = spooled(SPOOL_IN_MEMORY) if keep_content else None
+        self.spool: IO[bytes] | None = spools.new() if spools is not None else None
         self.metadata: bytearray | None = bytearray() if ovf.is_metadata(name) else None
         self.received = 0
         self.writer: _Writer | None = None
@@ -127,17 +215,31 @@ class Sink:
             self.spool.seek(0)
         return self.spool
 
+    def discard(self) -> None:
+        """Drop what arrived: the spool is closed, once the writer (if one runs) stops."""
+        with contextlib.suppress(OSError):  # a write that failed: the bytes go anyway
+            self.close()
+        if self.spools is not None:
+            self.spools.close(self.spool)
+
 
 def _check_metadata(sink: Sink) -> None:
-    """A descriptor must parse and a manifest must read; raise OvfError otherwise."""
+    """A descriptor must parse, a manifest and a certificate file must read; raise OvfError
+    otherwise (whatever the parser's own failure was: this is their boundary)."""
     if sink.metadata is None:
         return
-    if ovf.is_descriptor(sink.name):
-        ovf.referenced_files(bytes(sink.metadata))
-    elif ovf.is_manifest(sink.name):
-        ovf.parse_manifest(bytes(sink.metadata))
-    elif ovf.is_certificate(sink.name):
-        signing.parse_cert_file(bytes(sink.metadata))
+    content = bytes(sink.metadata)
+    try:
+        if ovf.is_descriptor(sink.name):
+            ovf.referenced_files(content)
+        elif ovf.is_manifest(sink.name):
+            ovf.parse_manifest(content)
+        elif ovf.is_certificate(sink.name):
+            signing.parse_cert_file(content)
+    except ovf.OvfError:
+        raise
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        raise ovf.OvfError(f"{sink.name} cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 class Transfer:
@@ -148,12 +250,12 @@ class Transfer:
         self,
         session: UpdateSession,
         file: SessionFile,
-        keep_content: bool,
+        spools: Spools | None,
         manifest: dict[str, tuple[str, str]],
     ) -> None:
         self.session = session
         self.file = file
-        self.keep_content = keep_content
+        self.spools = spools  # None: content is not kept
         self.manifest = dict(manifest)
         #: Scenario-scripted behaviour: corrupt, fail_after (+ message), stall, rate.
         self.script = dict(session.transfer_overrides.get(file.name, {}))
@@ -163,7 +265,13 @@ class Transfer:
         self.parts: list[Sink] = []
         self.ova = ovf.is_ova(file.name)
         algorithms = self._algorithms(file.name, file.algorithm)
-        self.sink = Sink(file.name, algorithms, keep_content and not self.ova)
+        self.sink = Sink(file.name, algorithms, None if self.ova else spools)
+        file.attempt = self  # the latest transfer of a file is the one that counts
+
+    def discard(self) -> None:
+        """Drop what arrived (a superseded or abandoned transfer): spools are closed."""
+        for sink in (self.sink, *self.parts):
+            sink.discard()
 
     @property
     def received(self) -> int:
@@ -179,7 +287,8 @@ class Transfer:
         if self.script.get("corrupt") and self.sink.received == 0 and chunk:
             chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]  # damaged in transit
         self.sink.write(chunk)
-        self.file.bytes_transferred = self.sink.received
+        if self.file.attempt is self:  # a superseded attempt no longer speaks for the file
+            self.file.bytes_transferred = self.sink.received
 
     def feed(self, chunks: Iterable[bytes]) -> None:
         limit = self.script.get("fail_after")
@@ -224,6 +333,6 @@ class Transfer:
             and ovf.is_manifest(self.parts[-1].name)
         ):
             self.manifest.update(ovf.parse_manifest(bytes(self.parts[-1].metadata)))
-        part = Sink(name, self._algorithms(name, DEFAULT_ALGORITHM), self.keep_content)
+        part = Sink(name, self._algorithms(name, DEFAULT_ALGORITHM), self.spools)
         self.parts.append(part)
         return part

@@ -13,7 +13,7 @@ not checked, and is not a violation).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,48 +82,85 @@ def _bytes(value: Any) -> bytes:
     return str(value).encode()
 
 
+class RecordingError(ValueError):
+    """A recording cannot be read: the message names the file and the entry."""
+
+
 def load(path: Path) -> list[Exchange]:
-    """Exchanges from a HAR file (JSON) or a vcrpy cassette (YAML or JSON)."""
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    """Exchanges from a HAR file (JSON) or a vcrpy cassette (YAML or JSON); RecordingError
+    (naming the entry) for anything of another shape."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:
+        raise RecordingError(f"{path}: not JSON or YAML ({exc})") from None
+    read: Callable[[Any], Exchange]
     if isinstance(data, dict) and "log" in data:
-        return [_har(entry) for entry in data["log"].get("entries", [])]
-    if isinstance(data, dict) and "interactions" in data:
-        return [_vcr(interaction) for interaction in data["interactions"]]
-    raise ValueError(f"{path}: neither a HAR file nor a vcrpy cassette")
+        entries, read = data["log"].get("entries") if isinstance(data["log"], dict) else None, _har
+    elif isinstance(data, dict) and "interactions" in data:
+        entries, read = data["interactions"], _vcr
+    else:
+        raise RecordingError(f"{path}: neither a HAR file nor a vcrpy cassette")
+    if not isinstance(entries, list):
+        raise RecordingError(f"{path}: the entries are not a list")
+    exchanges = []
+    for n, entry in enumerate(entries, 1):
+        try:
+            exchanges.append(read(entry))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            raise RecordingError(f"{path}#{n}: not a recorded exchange ({why})") from None
+    return exchanges
+
+
+def _get(value: Any, key: str, default: Any = None) -> Any:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object holding {key!r}, got {type(value).__name__}")
+    return value.get(key, default)
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is not a string")
+    return value
+
+
+def _headers(pairs: dict[Any, Any]) -> dict[str, str]:
+    return {_text(k, "a header name"): _text(v, "a header value") for k, v in pairs.items()}
 
 
 def _har(entry: dict[str, Any]) -> Exchange:
-    request, response = entry["request"], entry["response"]
-    headers = {h["name"]: h["value"] for h in request.get("headers", [])}
-    content = response.get("content", {})
-    body = content.get("text", "")
-    if content.get("encoding") == "base64":
+    request, response = _get(entry, "request"), _get(entry, "response")
+    headers = _headers({_get(h, "name"): _get(h, "value") for h in _get(request, "headers", [])})
+    content = _get(response, "content", {})
+    body = _get(content, "text", "")
+    if _get(content, "encoding") == "base64":
         import base64
 
-        body = base64.b64decode(body)
+        body = base64.b64decode(_text(body, "the base64 body"))
     return Exchange(
-        request["method"].upper(),
-        request["url"],
+        _text(_get(request, "method"), "the method").upper(),
+        _text(_get(request, "url"), "the URL"),
         headers,
-        _bytes(request.get("postData", {}).get("text")),
-        int(response["status"]),
+        _bytes(_get(_get(request, "postData", {}), "text")),
+        int(_get(response, "status")),
         _bytes(body),
     )
 
 
 def _vcr(interaction: dict[str, Any]) -> Exchange:
-    request, response = interaction["request"], interaction["response"]
-    headers = {
-        k: v[0] if isinstance(v, list) else v for k, v in (request.get("headers") or {}).items()
-    }
-    body = response.get("body") or {}
+    request, response = _get(interaction, "request"), _get(interaction, "response")
+    pairs = _get(request, "headers") or {}
+    if not isinstance(pairs, dict):
+        raise TypeError("the headers are not an object")
+    headers = _headers({k: v[0] if isinstance(v, list) and v else v for k, v in pairs.items()})
+    body = _get(response, "body") or {}
     return Exchange(
-        request["method"].upper(),
-        request["uri"],
+        _text(_get(request, "method"), "the method").upper(),
+        _text(_get(request, "uri"), "the URI"),
         headers,
-        _bytes(request.get("body")),
-        int(response["status"]["code"]),
+        _bytes(_get(request, "body")),
+        int(_get(_get(response, "status"), "code")),
         _bytes(body.get("string") if isinstance(body, dict) else body),
     )
 
@@ -311,7 +348,12 @@ def _check_jsonrpc(request: Request, exchange: Exchange) -> Iterator[str]:
 
 
 def check_file(path: Path) -> list[Violation]:
+    """Every violation in one recording; RecordingError if it cannot be read at all."""
     found = []
     for n, exchange in enumerate(load(path), 1):
-        found += [Violation(str(path), n, exchange, m) for m in check(exchange)]
+        try:
+            problems = list(check(exchange))
+        except Exception as exc:  # the checker's boundary: a recorded oddity is a finding
+            problems = [f"the exchange cannot be checked ({type(exc).__name__}: {exc})"]
+        found += [Violation(str(path), n, exchange, m) for m in problems]
     return found

@@ -59,9 +59,13 @@ def format_datetime(moment: _dt.datetime) -> str:
 
 
 def parse_datetime(text: str) -> _dt.datetime:
-    """Parse an RFC 3339 timestamp; a missing offset means UTC."""
-    moment = _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """Parse an RFC 3339 timestamp; a missing offset means UTC. ValueError for anything else,
+    including a moment at the calendar's edge that an offset moves outside it in UTC."""
+    try:
+        moment = _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text} is outside the calendar in UTC") from None
 
 
 class VType:

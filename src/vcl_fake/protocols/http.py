@@ -14,11 +14,16 @@ API_BODY_LIMIT = 64 * 1024 * 1024
 
 
 def parse_json(data: bytes | str) -> Any:
-    """``json.loads`` that fails with ValueError, never RecursionError (deeply nested input)."""
+    """``json.loads`` that fails with ValueError, never RecursionError (deeply nested input);
+    ``NaN`` and ``Infinity``, which are not JSON, are refused."""
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json)
     except RecursionError:
         raise ValueError("the JSON nests too deeply") from None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 class Scripted(Exception):

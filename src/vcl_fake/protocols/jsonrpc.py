@@ -38,6 +38,12 @@ class RpcError(Exception):
         self.data = data
 
 
+def _text(security: dict[str, Any], key: str) -> str | None:
+    """A credential: only a string counts (anything else is no credential: UNAUTHENTICATED)."""
+    value = security.get(key)
+    return value if isinstance(value, str) else None
+
+
 def is_jsonrpc(request: Request) -> bool:
     return request.method == "POST" and request.path.rstrip("/") == "/api"
 
@@ -114,9 +120,9 @@ class JsonRpcProtocol:
             bad_input = exc
         scheme = security.get("schemeId")
         credentials = Credentials(
-            token=security.get("sessionId") if scheme == SESSION_ID else None,
-            user=security.get("userName") if scheme == USER_PASS else None,
-            password=security.get("password") if scheme == USER_PASS else None,
+            token=_text(security, "sessionId") if scheme == SESSION_ID else None,
+            user=_text(security, "userName") if scheme == USER_PASS else None,
+            password=_text(security, "password") if scheme == USER_PASS else None,
         )
         inv = Invocation(
             PROTOCOL, op, raw, credentials=credentials, origin=origin, bad_input=bad_input

@@ -32,22 +32,35 @@ def __getattr__(name: str) -> Any:
 
 
 def read(
-    source: str | os.PathLike[str] | Mapping[str, Any], *, name: str | None = None
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    name: str | None = None,
+    text_only: bool = False,
 ) -> Scenario:
-    """A checked scenario from a file path, YAML text, or an already-loaded mapping."""
+    """A checked scenario from a file path, YAML text, or an already-loaded mapping.
+    ``text_only``: a string is YAML text, never a path (what the control API receives)."""
     from vcl_fake.scenario.checks import parse
-    from vcl_fake.scenario.loader import Document, Problem, ScenarioError, load
+    from vcl_fake.scenario.loader import Document, Problem, ScenarioError, check_depth, load
 
     if isinstance(source, Mapping):
+        check_depth(source, name or "<scenario>")
         return parse(Document(name or "<scenario>", dict(source)))
     text = str(source)
-    if isinstance(source, os.PathLike) or ("\n" not in text and text.endswith((".yaml", ".yml"))):
+    is_path = "\n" not in text and text.endswith((".yaml", ".yml")) and not text_only
+    if isinstance(source, os.PathLike) or is_path:
         path = Path(source)
         try:
-            content = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            content = _read_file(path)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise ScenarioError(
                 [Problem(str(path), 1, 1, f"cannot read the file: {exc}")]
             ) from None
         return parse(load(content, str(path)), base_dir=path.parent)
     return parse(load(text, name or "<scenario>"))
+
+
+def _read_file(path: Path) -> str:
+    """A scenario file's text: a regular file of at most MAX_TEXT bytes."""
+    from vcl_fake.scenario.loader import MAX_TEXT, read_regular
+
+    return read_regular(path, MAX_TEXT).decode("utf-8")

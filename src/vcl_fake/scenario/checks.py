@@ -12,10 +12,24 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from vcl_fake.backend.sources import MAX_SOURCE_SIZE
 from vcl_fake.contract.operations import NAMES
 from vcl_fake.contract.types import parse_datetime
 from vcl_fake.scenario.actions import ACTIONS, FILE_OPERATIONS
-from vcl_fake.scenario.data import Match, Rule, Scenario, When, read_pem, resolve, seconds
+from vcl_fake.scenario.data import (
+    _NUMBER_UNIT,
+    _SIZES,
+    _UNITS,
+    Match,
+    Rule,
+    Scenario,
+    When,
+    rate,
+    read_pem,
+    resolve,
+    seconds,
+    size,
+)
 from vcl_fake.scenario.loader import Document, Problem, ScenarioError
 from vcl_fake.scenario.loader import Path as DocPath
 from vcl_fake.scenario.schema import SCHEMA
@@ -113,6 +127,7 @@ def parse(doc: Document, base_dir: Path | None = None) -> Scenario:
     """A Scenario, or ScenarioError with every problem: schema problems first, then the
     meaning of every part that is well-formed."""
     problems = _schema_problems(doc)
+    problems += _value_problems(doc)
     data = doc.data if isinstance(doc.data, dict) else {}
     raw_rules = data.get("rules", [])
     raw_rules = raw_rules if isinstance(raw_rules, list) else []
@@ -138,6 +153,61 @@ def parse(doc: Document, base_dir: Path | None = None) -> Scenario:
         expect=data.get("expect", {}),
         demo=data.get("demo", {}),
     )
+
+
+#: Keys whose values are durations, rates and moments: checked beyond their pattern.
+DURATION_KEYS = frozenset(
+    {"delay", "advance_clock", "after_time", "session_timeout", "retention", "api_session_timeout"}
+)
+
+
+def _value_problems(doc: Document) -> list[Problem]:
+    """Durations within MAX_DURATION, positive rates, datetimes inside the calendar (and
+    before the latest moment a clock may reach)."""
+    from vcl_fake.clock import LATEST, MAX_DURATION
+
+    problems: list[Problem] = []
+    stack: list[tuple[DocPath, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+            continue
+        if isinstance(value, list):
+            stack.extend(((*path, n), v) for n, v in enumerate(value))
+            continue
+        if path and path[-1] in ("size", "fail_after") and isinstance(value, (int, str)):
+            if not isinstance(value, bool) and _too_big(value):
+                problems.append(doc.at(path, f"{value!r} is more than {MAX_SOURCE_SIZE} bytes"))
+            continue
+        if not isinstance(value, str) or not path:
+            continue
+        key, found = path[-1], _NUMBER_UNIT.match(value)
+        if key in DURATION_KEYS and found and found.group(2) in _UNITS and not found.group(3):
+            if seconds(value) > MAX_DURATION:
+                why = f"{value!r} is longer than the limit of {MAX_DURATION:.0f} s"
+                problems.append(doc.at(path, why))
+        elif key == "rate" and found and found.group(2) in _SIZES and found.group(3):
+            if rate(value) <= 0:
+                problems.append(doc.at(path, f"rate {value!r} must be more than zero"))
+        elif path[-2:] in (("clock", "start"), ("when", "at")):
+            try:
+                moment = parse_datetime(value)
+            except ValueError as exc:
+                problems.append(doc.at(path, f"{value!r} is not a date and time: {exc}"))
+                continue
+            if moment > LATEST:
+                problems.append(doc.at(path, f"{value!r} is after {LATEST.date()}"))
+    return problems
+
+
+def _too_big(value: int | str) -> bool:
+    if isinstance(value, str) and not _NUMBER_UNIT.match(value):
+        return False  # the schema reports it
+    try:
+        return size(value) > MAX_SOURCE_SIZE
+    except (OverflowError, KeyError, AttributeError):
+        return isinstance(value, str) and _NUMBER_UNIT.match(value) is not None
 
 
 def _rules(
@@ -258,10 +328,11 @@ def _setup_problems(doc: Document, setup: dict[str, Any], base_dir: Path | None)
             problems.append(
                 doc.at(("setup", "sources", n), "a source needs exactly one of data, size, file")
             )
-        if "file" in source and not resolve(source["file"], base_dir).is_file():
-            problems.append(
-                doc.at(("setup", "sources", n, "file"), f"no such file: {source['file']}")
-            )
+        if "file" in source:
+            try:
+                resolve(source["file"], base_dir)
+            except ValueError as exc:
+                problems.append(doc.at(("setup", "sources", n, "file"), str(exc)))
         if "certificate" in source:
             problems += _pem_problem(
                 doc, ("setup", "sources", n, "certificate"), source["certificate"], base_dir
@@ -275,7 +346,11 @@ def _pem_problem(doc: Document, where: DocPath, value: str, base_dir: Path | Non
     from vcl_fake.backend import load_certificates
 
     try:
-        load_certificates(read_pem(value, base_dir))
-    except (OSError, ValueError) as exc:
+        pem = read_pem(value, base_dir)
+    except (OSError, ValueError) as exc:  # the reason names the file, never its content
         return [doc.at(where, f"not a PEM certificate (or a file holding one): {exc}")]
+    try:
+        load_certificates(pem)
+    except ValueError:
+        return [doc.at(where, "not a PEM certificate (or a file holding one)")]
     return []

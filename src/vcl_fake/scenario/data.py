@@ -98,13 +98,45 @@ class Scenario:
     demo: dict[str, Any] = field(default_factory=dict)
 
 
+#: The largest PEM file a scenario may name.
+MAX_PEM_FILE = 1024 * 1024
+
+
 def resolve(path: str, base_dir: Path | None) -> Path:
+    """The regular file ``path`` names inside the scenario's own folder (symbolic links
+    resolved first); ValueError for anything else. A scenario given as text or data (the
+    control API's) has no folder, so it names no files."""
+    import stat
+
+    if base_dir is None:
+        raise ValueError(f"{path}: only a scenario read from a file may name files")
     candidate = Path(path)
-    return candidate if candidate.is_absolute() or base_dir is None else base_dir / candidate
+    if candidate.is_absolute():
+        raise ValueError(f"{path}: files are named relative to the scenario's folder")
+    root = base_dir.resolve()
+    target = (root / candidate).resolve()
+    if not target.is_relative_to(root):
+        raise ValueError(f"{path}: outside the scenario's folder")
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        raise ValueError(f"no such file: {path}") from None
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{path}: not a regular file")
+    return target
 
 
 def read_pem(value: str, base_dir: Path | None) -> str:
-    """PEM text given inline, or read from a file relative to the scenario."""
+    """PEM text given inline, or read from a file in the scenario's folder (at most
+    MAX_PEM_FILE bytes)."""
     if "-----BEGIN" in value:
         return value
-    return resolve(value, base_dir).read_text()
+    from vcl_fake.scenario.loader import read_regular
+
+    path = resolve(value, base_dir)
+    try:
+        return read_regular(path, MAX_PEM_FILE).decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(f"{value}: not a PEM text file") from None
+    except ValueError as exc:
+        raise ValueError(f"{value}: {exc}") from None

@@ -1,0 +1,240 @@
+"""Server hardening: silent clients, connection limits, framing errors, address families."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import ssl
+import time
+from email.message import Message
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.server import FramingError, body_length
+
+USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
+
+
+def _ipv6_available() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def login(url: str, verify: str | bool = False) -> requests.Session:
+    http = requests.Session()
+    http.trust_env, http.verify = False, verify
+    response = http.post(url + "/api/session", auth=(USER, PASSWORD), timeout=5)
+    assert response.status_code == 201, response.text
+    http.headers["vmware-api-session-id"] = response.json()
+    return http
+
+
+def address(url: str) -> tuple[str, int]:
+    host, port = url.split("://", 1)[1].rsplit(":", 1)
+    return host.strip("[]"), int(port)
+
+
+def exchange(url: str, payload: bytes) -> bytes:
+    """Send raw bytes over plain HTTP; everything the server answers before closing."""
+    with socket.create_connection(address(url), timeout=5) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def vapi_error(answer: bytes) -> tuple[int, dict]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, json.loads(body)
+
+
+def test_a_silent_tls_client_blocks_neither_others_nor_the_exit():
+    vc = FakeVCenter("silent.example.com", clock=ManualClock())
+    with vc.serve() as url:
+        silent = socket.create_connection(address(url), timeout=5)  # never says ClientHello
+        start = time.monotonic()
+        http = login(url, str(vc.server.ca_file))
+        assert http.get(url + "/api/content/library", timeout=5).json() == []
+        assert time.monotonic() - start < 3
+        leaving = time.monotonic()
+    assert time.monotonic() - leaving < 3  # serve() exits although the silent client is open
+    assert silent.recv(1) == b""  # and its connection was closed
+    silent.close()
+
+
+def test_a_silent_handshake_times_out(monkeypatch):
+    monkeypatch.setattr("vcl_fake.server.SLOW_CLIENT_TIMEOUT", 0.3)
+    vc = FakeVCenter("silent.example.com", clock=ManualClock())
+    with vc.serve() as url, socket.create_connection(address(url), timeout=5) as silent:
+        start = time.monotonic()
+        assert silent.recv(1) == b""
+        assert time.monotonic() - start < 3
+
+
+def test_connections_are_bounded(monkeypatch):
+    monkeypatch.setattr("vcl_fake.server.MAX_CONNECTIONS", 3)
+    vc = FakeVCenter("bounded.example.com", clock=ManualClock())
+    with vc.serve(tls=False) as url:
+        held = [socket.create_connection(address(url), timeout=5) for _ in range(3)]
+        try:
+            with socket.create_connection(address(url), timeout=5) as extra:
+                assert extra.recv(1) == b""  # refused at once: closed, not queued
+        finally:
+            for sock in held:
+                sock.close()
+        deadline = time.monotonic() + 5
+        while True:  # the slots come back as the held connections' threads notice
+            try:
+                assert login(url).get(url + "/api/content/library", timeout=5).status_code == 200
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def served_plain():
+    vc = FakeVCenter("framing.example.com", clock=ManualClock())
+    vc.library = vc.create_library("templates")
+    with vc.serve(tls=False) as url:
+        yield vc, url
+
+
+@pytest.fixture
+def plain(served_plain):
+    return served_plain[1]
+
+
+def upload_path(vc: FakeVCenter, url: str) -> bytes:
+    """The path of a live upload URL (a fresh item and session)."""
+    http = login(url)
+    item = vc.create_item(vc.library, f"item-{time.monotonic_ns()}")
+    sessions = url + "/api/content/library/item/update-session"
+    session = http.post(sessions, json={"library_item_id": item}, timeout=5).json()
+    spec = {"name": "a.iso", "source_type": "PUSH"}
+    info = http.post(f"{sessions}/{session}/file", json=spec, timeout=5).json()
+    return info["upload_endpoint"]["uri"].removeprefix(url).encode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "why"),
+    [
+        (b"Content-Length: abc\r\n", b"", "Content-Length 'abc' is not a number of bytes"),
+        (b"Content-Length: -5\r\n", b"", "Content-Length '-5' is not a number of bytes"),
+        (b"Content-Length: 3\r\nContent-Length: 4\r\n", b"abc", "conflicting Content-Length"),
+        (
+            b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+            b"0\r\n\r\n",
+            "both Transfer-Encoding and Content-Length",
+        ),
+        (b"Transfer-Encoding: gzip\r\n", b"", "unsupported Transfer-Encoding 'gzip'"),
+        (b"Transfer-Encoding: chunked\r\n", b"zz\r\nab\r\n0\r\n\r\n", "bad chunk size line"),
+        (b"Transfer-Encoding: chunked\r\n", b"-1\r\n", "bad chunk size line"),
+        (b"Transfer-Encoding: chunked\r\n", b"2\r\nabXY0\r\n\r\n", "not followed by CRLF"),
+    ],
+)
+@pytest.mark.parametrize("path", [b"/api/session", b"upload", b"/_vcl_fake/clock/advance"])
+def test_bad_framing_gets_a_clean_400(served_plain, headers, body, why, path):
+    vc, plain = served_plain
+    path = upload_path(vc, plain) if path == b"upload" else path
+    token = b"vcl-fake-token: " + vc.server.control_token.encode() + b"\r\n"
+    request = b"POST " + path + b" HTTP/1.1\r\nHost: x\r\n" + token + headers + b"\r\n" + body
+    status, error = vapi_error(exchange(plain, request))
+    assert status == 400
+    assert error["error_type"] == "INVALID_REQUEST"
+    assert error["messages"][0]["id"] == "vcl_fake.server.request_refused"
+    assert why in error["messages"][0]["default_message"]
+    assert login(plain).get(plain + "/api/content/library", timeout=5).status_code == 200
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Content-Length", "Transfer-Encoding", "content-length"]),
+            st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=25),
+        ),
+        max_size=4,
+    )
+)
+def test_body_length_reads_or_refuses_any_header_values(pairs):
+    headers = Message()
+    for name, value in pairs:
+        headers[name] = value
+    try:
+        chunked, length = body_length(headers)
+    except FramingError:
+        return
+    assert length >= 0 and (not chunked or length == 0)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=200))
+def test_any_chunked_body_gets_an_http_answer(plain, tail):
+    request = b"PUT /cls/data/none/a.iso HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    with socket.create_connection(address(plain), timeout=5) as sock:
+        sock.sendall(request + tail)
+        sock.shutdown(socket.SHUT_WR)  # the client has said everything
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    if answer:  # nothing at all only when the body simply ended early
+        status = int(answer.split(b" ", 2)[1])
+        assert status in (400, 404), answer
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1", "localhost", "::1"])
+def test_ipv4_and_ipv6_binds(bind):
+    if ":" in bind and not _ipv6_available():
+        pytest.skip("this machine has no IPv6 loopback")
+    vc = FakeVCenter("family.example.com", clock=ManualClock())
+    with vc.serve(bind) as url:
+        expected = {"::1": "https://[::1]:", "localhost": "https://127.0.0.1:"}.get(
+            bind, f"https://{bind}:"
+        )
+        assert url.startswith(expected)
+        http = login(url, str(vc.server.ca_file))
+        assert http.get(url + "/api/content/library", timeout=5).json() == []
+        token = {"vcl-fake-token": vc.server.control_token}
+        assert http.get(url + "/_vcl_fake/clock", headers=token, timeout=5).status_code == 200
+
+
+def test_ipv4_mapped_loopback_is_loopback():
+    from vcl_fake.server import is_loopback
+
+    assert is_loopback("::ffff:127.0.0.1")
+    assert is_loopback("::1%lo")
+    assert not is_loopback("::ffff:10.0.0.1")
+    assert not is_loopback("not an address")
+
+
+def test_tls_handshake_failures_leave_the_server_serving():
+    vc = FakeVCenter("tls.example.com", clock=ManualClock())
+    with vc.serve() as url:
+        with socket.create_connection(address(url), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # plain HTTP to a TLS port
+            with contextlib.suppress(ConnectionResetError):
+                assert sock.recv(1024)[:1] in (b"", b"\x15")  # a TLS alert, or nothing
+        context = ssl.create_default_context()  # does not trust the generated CA
+        with (
+            socket.create_connection(address(url), timeout=5) as sock,
+            pytest.raises(ssl.SSLCertVerificationError),
+        ):
+            context.wrap_socket(sock, server_hostname="127.0.0.1")
+        http = login(url, str(vc.server.ca_file))
+        assert http.get(url + "/api/content/library", timeout=5).status_code == 200
