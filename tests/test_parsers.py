@@ -591,3 +591,23 @@ def test_control_clock_advance_refuses_bad_durations(world_api, seconds):
     assert answer.status == 400
     assert json.loads(answer.body)["messages"][0]["id"] == "vcl_fake.control.bad_request"
     assert vc.clock.now() == before
+
+
+@FUZZ
+@given(
+    st.sampled_from(["delay", "advance_clock"]),
+    st.from_regex(r"[0-9]{1,400}(\.[0-9]{1,5})?(ms|s|m|h|d)", fullmatch=True)
+    | st.text(max_size=20),
+    st.from_regex(r"[0-9]{1,400}(\.[0-9]{1,3})?(B|KiB|GiB)(/s)?", fullmatch=True),
+)
+def test_fuzz_scenario_durations_sizes_and_rates(key, duration, amount):
+    rule = f"  - match: {{operation: update_session.list}}\n    then: {{{key}: {json.dumps(duration)}}}\n"
+    source = f"    - {{uri: 'http://depot/a', size: {json.dumps(amount.removesuffix('/s'))}, rate: {json.dumps(amount)}}}\n"
+    text = f"version: 1\nname: x\nsetup:\n  sources:\n{source}rules:\n{rule}"
+    try:
+        scenario = read(text)
+    except ScenarioError as exc:
+        assert all(p.line >= 1 for p in exc.problems)
+        return
+    vc = FakeVCenter("durations.example.com", clock=ManualClock(), scenario=scenario)
+    assert vc.scenario is scenario
