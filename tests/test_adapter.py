@@ -67,8 +67,11 @@ def test_stopped_fake_no_longer_answers():
         login_status(vc.url)
 
 
-def test_other_hosts_are_left_alone():
-    with FakeVCenter("only.example.com"), pytest.raises(requests.ConnectionError):
+def test_other_hosts_are_refused_while_a_fake_is_active():
+    with (
+        FakeVCenter("only.example.com"),
+        pytest.raises(requests.ConnectionError, match="Connection refused by vcl_fake"),
+    ):
         requests.get("https://other.invalid/api/session", timeout=2)
 
 

@@ -153,3 +153,139 @@ def test_entering_the_fixtures_fake_again_keeps_it_active(pytester: pytest.Pytes
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_failing_test_reports_the_fakes_timeline(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import requests
+
+        def test_it(fake_vcenter):
+            http = requests.Session()
+            http.post(f"{fake_vcenter.url}/api/session",
+                      auth=("administrator@vsphere.local", "VMware1!"))
+            http.post(f"{fake_vcenter.url}/api/content/library/item/update-session/a:b",
+                      params={"action": "complet"})
+            assert False, "the uploader broke"
+
+        def test_passing(fake_vcenter):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- vcl_fake timeline (https://vcenter.example.com) -*",
+            "#*time*protocol*request*operation*status*outcome*state*rule*detail",
+            "1 * api *POST /api/session*session.login*201*success",
+            "2 * api *POST /api/content/library/item/update-session/a:b?action=complet*-*404*"
+            "unrouted*did you mean 'POST /api/content/library/item/update-session/a:b"
+            "?action=complete'?",
+        ]
+    )
+    assert result.stdout.str().count("vcl_fake timeline") == 1  # the passing test shows none
+
+
+def test_strict_teardown_checks_and_opting_out(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest, requests
+
+        AUTH = ("administrator@vsphere.local", "VMware1!")
+
+        def leave_a_session(vc):
+            item = vc.create_item(vc.create_library("templates"), "photon-5")
+            http = requests.Session()
+            http.headers["vmware-api-session-id"] = http.post(f"{vc.url}/api/session", auth=AUTH).json()
+            http.post(f"{vc.url}/api/content/library/item/update-session",
+                      json={"library_item_id": item})
+            http.get(f"{vc.url}/api/content/libary")
+
+        def test_strict(fake_vcenter):
+            leave_a_session(fake_vcenter)
+
+        @pytest.mark.fake_vcenter(strict=False)
+        def test_not_strict(fake_vcenter):
+            leave_a_session(fake_vcenter)
+
+        @pytest.mark.fake_vcenter(strict=["unfired_rules"])
+        def test_only_rules(fake_vcenter):
+            leave_a_session(fake_vcenter)
+
+        @pytest.mark.fake_vcenter(scenario="complete-503-then-success", strict=["unfired_rules"])
+        def test_unfired(fake_vcenter):
+            fake_vcenter.scenario.expect.clear()   # only the strict check speaks
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_strict*",
+            "*the fake saw loose ends (opt out with @pytest.mark.fake_vcenter(strict=False)*",
+            "  - unexpected request GET /api/content/libary answered 404 (did you mean "
+            "'GET /api/content/library'?)",
+            "  - update session * of item * left ACTIVE",
+            "*ERROR at teardown of test_unfired*",
+            "  - scenario rule 'busy-once' never fired",
+        ]
+    )
+
+
+def test_strict_checks_can_be_off_for_a_whole_project(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\nvcl_fake_strict = false\n")
+    pytester.makepyfile(
+        """
+        import requests
+
+        def test_it(fake_vcenter):
+            requests.get(f"{fake_vcenter.url}/nowhere")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_marker_names_a_bundled_scenario_with_parameters(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fake_vcenter(scenario="forgotten-session-busy",
+                                  scenario_params={"item": "ubuntu"}, strict=False)
+        def test_it(fake_vcenter):
+            assert fake_vcenter.scenario.name == "forgotten-session-busy"
+            (session,) = fake_vcenter.sessions(item="ubuntu")
+            assert session["state"] == "ACTIVE"
+            fake_vcenter.scenario.expect.clear()
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_the_served_switch_runs_tests_against_a_socket(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+):
+    pytester.makepyfile(
+        """
+        import requests
+
+        def test_it(fake_vcenter):
+            response = requests.post(f"{fake_vcenter.url}/api/session",
+                                     auth=("administrator@vsphere.local", "VMware1!"))
+            assert response.status_code == 201
+            pool = response.raw._pool
+            assert fake_vcenter.server.url == f"https://{pool.host}:{pool.port}"
+
+        def test_served_vcenter_is_the_same_socket(fake_vcenter, served_vcenter):
+            assert served_vcenter is fake_vcenter.server
+        """
+    )
+    args = ["-p", "no:cacheprovider"]
+    if how == "option":
+        args.append("--vcl-fake-served")
+    else:
+        monkeypatch.setenv("VCL_FAKE_SERVED", "1")
+    # a subprocess: cryptography (the served certificate) cannot be imported twice in one process
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=2)

@@ -100,7 +100,10 @@ def test_unknown_paths_are_not_found_as_vcenter_says_it(api, vc, method, path):
     assert body["messages"] == [
         {"id": "com.vmware.vapi.rest.httpNotFound", "default_message": "Not found.", "args": []}
     ]
-    assert vc.calls[-1].operation == "session.login"  # unrouted requests never reach an operation
+    unrouted = vc.calls[-1]  # journaled, though it reached no operation
+    assert (unrouted.operation, unrouted.outcome, unrouted.status) == ("", "unrouted", 404)
+    assert unrouted.request == f"{method} {path}"
+    assert vc.calls[-2].operation == "session.login"
 
 
 def test_wrong_method_lists_the_allowed_ones(api):

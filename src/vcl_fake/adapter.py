@@ -13,6 +13,11 @@ Activation is counted: a fake started twice (nested ``with vc:``, the fixture's 
 again in a test) stays active until it is stopped as many times, so an inner exit never lets
 requests for its host through to the network.
 
+No accidental network: a request for a host that no fake and no user mock claims fails with a
+ConnectionError naming the host (as an unmatched ``responses`` request does), unless the host
+is loopback or an active fake allows it (``passthrough``). A served fake's requests go to its
+socket (``served``), through requests' real transport.
+
 File-like request bodies are turned into chunk generators first, so uploads stream; a
 streamed answer (a download) reaches ``requests`` as a reader over its chunks. The
 private mock records nothing: ``responses`` keeps every request and response it answers (in
@@ -22,11 +27,13 @@ request bodies with it; the fake's own journal is what tests read.
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import responses
@@ -36,15 +43,24 @@ from urllib3.exceptions import ProtocolError
 from vcl_fake.protocols.http import Headers, Request, Response, Scripted
 
 CHUNK = 1 << 20
+_REAL_SEND = responses._real_send  # requests' own transport
 _SEND_ARGS = ("stream", "timeout", "verify", "cert", "proxies")
+#: Hosts that are never "the network": served fakes and local test servers live there.
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ResponsesAdapter:
     """The responses side of one fake: a private RequestsMock answering from ``handle``."""
 
-    def __init__(self, host: str, handle: Callable[[Request], Response]) -> None:
+    def __init__(
+        self, host: str, handle: Callable[[Request], Response], passthrough: Iterable[str] = ()
+    ) -> None:
         self.host = host.lower()
         self.handle = handle
+        self.passthrough = tuple(
+            h.lower() for h in ([passthrough] if isinstance(passthrough, str) else passthrough)
+        )
+        self.served: Any = None  # the FakeServer to forward to, in served mode
         self.mock = _PrivateMock()
         url = re.compile(rf"https?://{re.escape(self.host)}(:\d+)?([/?#].*)?", re.IGNORECASE)
         registration = _AnyMethod("GET", url, callback=self._callback, content_type=None)
@@ -79,11 +95,27 @@ class ResponsesAdapter:
         raise requests.ConnectionError(ProtocolError("Connection aborted.", why), request=prepared)
 
     def send(self, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
+        if self.served is not None:
+            return self._forward(adapter, request, **kwargs)
         return self.mock._on_request(adapter, request, **kwargs)
 
     @property
     def active(self) -> bool:
         return self._starts > 0
+
+    def _forward(self, adapter: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
+        """Send the request to the served socket (the Host header keeps the fake's name)."""
+        server, url = self.served, request.url
+        request.headers["Host"] = urlsplit(url).netloc
+        request.url = server.url + request.path_url
+        ca_file = getattr(server, "ca_file", None)
+        kwargs.update(verify=str(ca_file) if ca_file else False, proxies={})
+        response = _REAL_SEND(adapter, request, **kwargs)
+        response.url = request.url = url
+        return response
+
+    def allows(self, host: str) -> bool:
+        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.passthrough)
 
     def start(self) -> None:
         with self._starts_lock:
@@ -184,10 +216,21 @@ class Interceptor:
     def lookup(self, url: str) -> ResponsesAdapter | None:
         if not self._fakes:
             return None
-        netloc = str(url).split("/", 3)[2] if "://" in str(url) else ""
-        host = netloc.rpartition("@")[2]
-        host = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
-        return self._fakes.get(host.lower())
+        return self._fakes.get(_host(url))
+
+    def refuse(self, request: Any) -> None:
+        """Raise ConnectionError unless an unclaimed request may reach the network."""
+        host = _host(request.url)
+        fakes = list(self._fakes.values())
+        if not fakes or host in LOOPBACK or any(f.allows(host) for f in fakes):
+            return
+        names = ", ".join(sorted(f.host for f in fakes))
+        raise requests.ConnectionError(
+            f"Connection refused by vcl_fake: no mock claims {host!r} while FakeVCenter is "
+            f"active on {names} (a mistyped host?); allow real requests to it with "
+            f"FakeVCenter(passthrough=[{host!r}]) or the marker's passthrough=",
+            request=request,
+        )
 
     def activate(self, fake: ResponsesAdapter) -> None:
         with self._lock:
@@ -214,6 +257,8 @@ class Interceptor:
         def send(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
             fake = interceptor.lookup(request.url)
             if fake is None:
+                if previous_send is _REAL_SEND:  # no user mock below us: the network
+                    interceptor.refuse(request)
                 return previous_send(adapter, request, *args, **kwargs)
             kwargs.update(zip(_SEND_ARGS, args, strict=False))
             _streamable(request)
@@ -236,6 +281,13 @@ class Interceptor:
             HTTPAdapter.send = self._previous_send  # type: ignore[method-assign,assignment]
         if responses.RequestsMock._on_request is self._on_request:
             responses.RequestsMock._on_request = self._previous_on_request  # type: ignore[method-assign,assignment]
+
+
+def _host(url: str) -> str:
+    netloc = str(url).split("/", 3)[2] if "://" in str(url) else ""
+    host = netloc.rpartition("@")[2]
+    host = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
+    return host.lower()
 
 
 def _user_mock_matches(mock: Any, request: Any, kwargs: dict[str, Any]) -> bool:

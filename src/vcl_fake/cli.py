@@ -1,11 +1,11 @@
-"""The ``vcl-fake`` command: ``demo [SCENARIO]``, ``scenario check FILE...``, ``scenario list``."""
+"""The ``vcl-fake`` command: ``demo``, ``scenario check|list``, ``serve``, ``contract``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,9 @@ from vcl_fake import __version__
 
 def bundled_scenarios() -> dict[str, Path]:
     """The scenario library shipped with vcl_fake: name -> file."""
-    root = resources.files("vcl_fake") / "scenarios"
-    if not root.is_dir():  # running from a source checkout
-        root = Path(__file__).resolve().parents[2] / "scenarios"
-    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
+    from vcl_fake.scenario import bundled
+
+    return bundled()
 
 
 def resolve(name: str) -> str:
@@ -33,38 +32,131 @@ def resolve(name: str) -> str:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _params(pairs: Sequence[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"vcl-fake: --param takes NAME=VALUE, not {pair!r}")
+        out[name] = value
+    return out
+
+
+def _command(
+    commands: Any, name: str, help: str, example: str, description: str = ""
+) -> argparse.ArgumentParser:
+    text = description or help[0].upper() + help[1:] + "."
+    return commands.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(text, 88),
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _param_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set one of the scenario's parameters (repeatable; default: the scenario's own "
+        "defaults), e.g. --param item=ubuntu-22.04",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="vcl-fake", description="A fake of the vSphere Content Library update-session API."
+        prog="vcl-fake",
+        description="A stateful, in-memory fake of the vSphere Content Library API, for tests. "
+        "Each command has its own --help.",
+        epilog="example:\n  vcl-fake demo checksum-mismatch",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"vcl-fake {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="walk a realistic upload against the fake and print it")
-    demo.add_argument("scenario", nargs="?", help="a scenario file, or a bundled scenario's name")
-    scenario = commands.add_parser("scenario", help="work with scenario files")
-    actions = scenario.add_subparsers(dest="action", required=True)
-    check = actions.add_parser("check", help="check scenario files; non-zero exit on problems")
-    check.add_argument("files", nargs="+")
-    actions.add_parser("list", help="list the bundled scenarios")
-    serve = commands.add_parser("serve", help="serve a fake over HTTP(S) for any client")
-    serve.add_argument(
-        "--bind", default="127.0.0.1", help="address to listen on (default: loopback)"
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = _command(
+        commands,
+        "demo",
+        "walk a realistic upload against the fake and print its timeline",
+        "vcl-fake demo slow-pull --param item=ubuntu",
+        "A built-in requests client uploads an OVF template to a fresh fake (under a "
+        "scenario if given) and prints every request as the fake saw it. Exit status 1 when "
+        "the scenario's expectations are not met.",
     )
-    serve.add_argument("--port", type=int, default=8443, help="0 picks a free port")
+    demo.add_argument(
+        "scenario",
+        nargs="?",
+        help="a scenario file, or a bundled scenario's name (vcl-fake scenario list); "
+        "default: none, a clean upload",
+    )
+    _param_option(demo)
+    scenario = _command(
+        commands,
+        "scenario",
+        "work with scenario files",
+        "vcl-fake scenario check checksum-mismatch my-scenario.yaml",
+    )
+    actions = scenario.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = _command(
+        actions,
+        "check",
+        "check scenario files; every problem of a file is listed, exit status 1 if any",
+        "vcl-fake scenario check scenarios/*.yaml",
+    )
+    check.add_argument(
+        "files", nargs="+", metavar="FILE", help="scenario files or bundled scenarios' names"
+    )
+    _param_option(check)
+    _command(actions, "list", "list the bundled scenarios", "vcl-fake scenario list")
+    serve = _command(
+        commands,
+        "serve",
+        "serve a fake over HTTP(S) for any client (govc, curl, other SDKs)",
+        "vcl-fake serve --port 8443 --scenario slow-pull",
+        "Serve one fake until SIGINT or SIGTERM. It starts with a library 'templates' and "
+        "an item 'photon-5' unless the scenario sets up its own; the control API is under "
+        "/_vcl_fake/ (loopback clients only).",
+    )
+    serve.add_argument(
+        "--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8443,
+        help="port to listen on; 0 picks a free one (default: 8443)",
+    )
     serve.add_argument(
         "--tls", dest="tls", action="store_true", default=True, help="serve HTTPS (default)"
     )
-    serve.add_argument("--no-tls", dest="tls", action="store_false", help="serve plain HTTP")
-    serve.add_argument("--cert", help="PEM certificate (chain) to serve; default: generated")
-    serve.add_argument("--key", help="PEM private key of --cert")
-    serve.add_argument("--scenario", help="a scenario file, or a bundled scenario's name")
-    serve.add_argument("--seed", type=int, help="reproducible library, item and session ids")
+    serve.add_argument(
+        "--no-tls", dest="tls", action="store_false", help="serve plain HTTP (default: HTTPS)"
+    )
+    serve.add_argument(
+        "--cert",
+        metavar="FILE",
+        help="PEM certificate (chain) to serve (default: one generated, with its CA file)",
+    )
+    serve.add_argument("--key", metavar="FILE", help="PEM private key of --cert (default: none)")
+    serve.add_argument(
+        "--scenario",
+        metavar="FILE|NAME",
+        help="a scenario file, or a bundled scenario's name (default: none)",
+    )
+    _param_option(serve)
+    serve.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="reproducible library, item and session ids (default: random)",
+    )
     serve.add_argument(
         "--session-timeout",
         type=float,
         default=300,
         metavar="SECONDS",
-        help="idle update and download sessions expire after this long (default 300)",
+        help="idle update and download sessions expire after this long (default: 300)",
     )
     serve.add_argument(
         "--fetch",
@@ -73,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=False,
         choices=["loopback", "any"],
         help="PULL fetches real http(s) URLs that are not registered sources: from loopback "
-        "hosts only (the default of --fetch), or from any host (--fetch any)",
+        "hosts only (--fetch), or from any host (--fetch any); default: registered sources only",
     )
     serve.add_argument(
         "--datastore",
@@ -91,14 +183,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(default: keep)",
     )
     serve.add_argument("--host-name", default="vcenter.example.com", help=argparse.SUPPRESS)
-    contract = commands.add_parser("contract", help="the API contract")
-    contract_actions = contract.add_subparsers(dest="contract_action", required=True)
-    recorded = contract_actions.add_parser(
-        "check", help="check recorded exchanges (HAR, vcrpy cassettes) against the contract"
+    contract = _command(
+        commands,
+        "contract",
+        "the API contract: check recordings, print the coverage",
+        "vcl-fake contract check recording.har",
     )
-    recorded.add_argument("files", nargs="+")
-    contract_actions.add_parser("coverage", help="print the coverage table (markdown)")
-    args = parser.parse_args(argv)
+    contract_actions = contract.add_subparsers(
+        dest="contract_action", required=True, metavar="ACTION"
+    )
+    recorded = _command(
+        contract_actions,
+        "check",
+        "check recorded exchanges (HAR files, vcrpy / pytest-recording cassettes) against the "
+        "contract; exit status 1 on any violation",
+        "vcl-fake contract check recording.har cassettes/*.yaml",
+    )
+    recorded.add_argument("files", nargs="+", metavar="FILE", help="HAR files or cassettes")
+    _command(
+        contract_actions,
+        "coverage",
+        "print the coverage table (markdown)",
+        "vcl-fake contract coverage > coverage.md",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     if args.command == "contract":
         return contract_command(args)
@@ -110,7 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vcl_fake.scenario import ScenarioError
 
         try:
-            return run_demo(sys.stdout, resolve(args.scenario) if args.scenario else None)
+            return run_demo(
+                sys.stdout,
+                resolve(args.scenario) if args.scenario else None,
+                _params(args.param),
+            )
         except ScenarioError as exc:
             print(exc, file=sys.stderr)
             return 2
@@ -121,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = " ".join(read(path).description.split()).split(": ")[0].split(". ")[0]
             print(f"{name:32} {summary.rstrip('.')}")
         return 0
-    return check_files(args.files)
+    return check_files(args.files, _params(args.param))
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -139,6 +255,7 @@ def serve_command(args: argparse.Namespace) -> int:
         fake = FakeVCenter(
             args.host_name,
             scenario=resolve(args.scenario) if args.scenario else None,
+            scenario_params=_params(args.param) or None,
             seed=args.seed,
             session_timeout=args.session_timeout,
             fetch=args.fetch,
@@ -238,13 +355,13 @@ def contract_command(args: argparse.Namespace) -> int:
     return 1 if total else 0
 
 
-def check_files(files: Sequence[str]) -> int:
+def check_files(files: Sequence[str], params: dict[str, str] | None = None) -> int:
     from vcl_fake.scenario import ScenarioError, read
 
     bad = 0
     for name in files:
         try:
-            read(Path(name))
+            read(name if Path(name).exists() else resolve(name), params=params or None)
         except ScenarioError as exc:
             bad += 1
             print(exc, file=sys.stderr)

@@ -146,8 +146,12 @@ class Control:
         return [
             {
                 "protocol": c.protocol,
+                "request": c.request,
                 "operation": c.operation,
+                "status": c.status,
                 "outcome": c.outcome,
+                "state": c.state,
+                "hint": c.hint,
                 "rule": c.rule,
                 "time": format_datetime(c.time) if c.time else None,
             }

@@ -1,5 +1,6 @@
 """A built-in client that walks a realistic upload against a fake, under a scenario if given,
-and prints a timeline (``vcl-fake demo [SCENARIO]``).
+and prints the fake's timeline (``vcl-fake demo [SCENARIO]``), the table ``vc.timeline()``
+prints and a failing test's report shows.
 
 The client is plain ``requests`` code, written the way careful consumer code is: it logs in
 again on 401, cleans up a forgotten session on RESOURCE_BUSY, retries uploads and complete on
@@ -339,9 +340,9 @@ def _item(vc: FakeVCenter, name: str | None) -> str:
     return vc.create_item(vc.create_library("demo-library"), "photon-5-template")
 
 
-def run_demo(out: TextIO, scenario: str | None = None) -> int:
+def run_demo(out: TextIO, scenario: str | None = None, params: dict[str, str] | None = None) -> int:
     """Run the demo on a fresh fake (under ``scenario`` if given) and print the timeline."""
-    script = read(scenario) if scenario else None
+    script = read(scenario, params=params or None) if scenario else None
     with FakeVCenter(scenario=script, seed=1, clock=None if script else _manual()) as vc:
         result = run(vc, script)
     title = (
@@ -350,14 +351,8 @@ def run_demo(out: TextIO, scenario: str | None = None) -> int:
         else "built-in demo (no scenario)"
     )
     out.write(title.rstrip() + "\n\n")
-    rows = [("#", "step", "request", "status", "state", "preview", "detail")]
-    for n, s in enumerate(result.steps, 1):
-        rows.append((str(n), s.what, s.request, s.status, s.state, s.preview, s.detail))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[-1]]
-        out.write("  ".join(cells).rstrip() + "\n")
-    count = len(result.steps)
+    vc.timeline(out)  # the fake's view of every request: the table a failing test shows
+    count = len(vc.calls)
     out.write(f"\noutcome: {result.outcome}; {count} requests answered by the fake at {vc.url}\n")
     if script and script.expect:
         if result.failures:

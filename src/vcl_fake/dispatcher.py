@@ -68,6 +68,12 @@ class Service(Protocol):
 
     def now(self) -> _dt.datetime: ...
 
+    def state_after(
+        self, operation: str, raw: Mapping[str, Any], result: Any, carry: Any = None
+    ) -> str | None:
+        """The state of the session a call concerns, once it ran (for the journal)."""
+        ...
+
     def authenticate(self, op: Operation, credentials: Credentials) -> Any:
         """The principal the credentials prove for ``op``'s auth scheme, or UNAUTHENTICATED."""
         ...
@@ -88,12 +94,18 @@ class Service(Protocol):
 class Dispatcher:
     def __init__(self, service: Service, journal_limit: int | None = JOURNAL_LIMIT) -> None:
         self._service = service
-        self._journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit)
         self.engine: Engine | None = None  # scenario rules, when a scenario is loaded
+        # the rule that fired on a streamed call's begin stage, for its finish to journal,
+        # by the call's input (both stages share it; a new begin reusing the id resets it)
+        self._fired: dict[int, str] = {}
 
     @property
     def calls(self) -> list[Call]:
-        return self._journal.calls
+        return self.journal.calls
+
+    def now(self) -> _dt.datetime:
+        return self._service.now()
 
     def invoke(self, inv: Invocation) -> Any:
         """Run ``inv`` through the chain; return its result or raise a VapiError or a
@@ -112,11 +124,18 @@ class Dispatcher:
         def note(outcome: str, result: Any = None, error: VapiError | None = None) -> None:
             shown = self._shown(inv, op.redact(seen) if decoded else redact_untyped(seen))
             now, kept = service.now(), _redacted_result(op, result)
-            call = Call(inv.protocol, op.alias, shown, outcome, kept, error, now, event.rule)
-            self._journal.record(call)
+            state = service.state_after(op.alias, inv.raw, result, inv.carry)
+            call = Call(
+                inv.protocol, op.alias, shown, outcome, kept, error, now, event.rule, state=state
+            )
+            self.journal.record(call)
             if self.engine is not None:
                 self.engine.ended(call)
 
+        if inv.stage == "begin":
+            self._fired.pop(id(inv.raw), None)
+        elif inv.stage == "finish":
+            event.rule = self._fired.pop(id(inv.raw), None)
         try:
             principal = service.authenticate(op, inv.credentials)
             seen = inv.raw
@@ -147,6 +166,8 @@ class Dispatcher:
             raise cut
         if ends:
             note(SUCCESS, result)
+        elif event.rule is not None:
+            self._fired[id(inv.raw)] = event.rule
         return result
 
     @staticmethod

@@ -81,9 +81,22 @@ def test_session_expires_mid_upload():
 
 
 def test_checksum_mismatch():
-    _, result = walk(bundled_scenarios()["checksum-mismatch"])
+    vc, result = walk(bundled_scenarios()["checksum-mismatch"])
+    (session,) = vc.sessions(item="photon-5")
+    assert session["state"] == "ERROR"
+    assert session["error_message"]["default_message"] == (
+        "File photon-5.mf is not a valid OVF package part: the manifest is not UTF-8 text"
+    )  # the first file uploaded (the manifest) arrived damaged
+    assert result.outcome == "gave up: cannot add photon-5.ovf"
+
+
+def test_checksum_mismatch_on_the_disk_only():
+    scenario = read("checksum-mismatch", params={"file": "*.vmdk"})
+    with FakeVCenter(scenario=scenario, seed=1) as vc:
+        result = run(vc, scenario)
     assert steps(result, "poll preview")[0].state == "ERROR"
     assert "expected SHA256 checksum" in result.outcome
+    assert result.failures == []
 
 
 def test_complete_503_then_success():
@@ -112,8 +125,9 @@ def test_validation_missing_disk():
 
 def test_connection_reset_during_upload():
     _, result = walk(bundled_scenarios()["connection-reset-during-upload"])
-    uploads = steps(result, "upload photon-5-disk1.vmdk")
+    uploads = steps(result, "upload photon-5.mf")  # the first upload, whatever its file
     assert [s.status for s in uploads] == ["ConnectionError", "200"]
+    assert result.outcome == "DONE"
 
 
 def test_demo_command_runs_a_bundled_scenario_by_name(capsys):

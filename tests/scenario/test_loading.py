@@ -90,6 +90,7 @@ def test_every_problem_is_reported_at_once_with_did_you_mean():
         "s.yaml:7:21: no item named 'photn' in setup; did you mean 'photon'?",
         "s.yaml:9:24: unknown operation 'update_sesion.complete'; did you mean 'update_session.complete'?",
         "s.yaml:10:26: rules.0.then.error.type: 'SERVICE_UNAVAILABE' is not one of the 25 allowed values; did you mean 'SERVICE_UNAVAILABLE'?",
+        "s.yaml:13:19: no rule is named 'b'",  # in a rule with other problems, reported too
         "s.yaml:14:19: rules.1.then.delay: '5 minutes' is not a duration with a unit (500ms, 30s, 5m, 1.5h, 2d)",
         "s.yaml:17:5: unknown key 'whne' in rules.2; did you mean 'when'?",
         "s.yaml:19:11: rules.3.then: exactly one action, one of: error, http, fault, delay, advance_clock, preview, transfer, prepare, expire_session, fail_session, expire_login",
@@ -124,7 +125,12 @@ rules:
 @pytest.mark.parametrize(
     ("snippet", "message"),
     [
-        ("setup: {session_timeout: 300}", "setup.session_timeout: 300 is not of type 'string'"),
+        (
+            "setup: {session_timeout: 300}",
+            "setup.session_timeout: 300 is a bare number; a duration needs a unit: 300s for "
+            "seconds (also ms, m, h, d: 500ms, 30s, 5m, 1.5h, 2d)",
+        ),
+        ("rules: [{match: {operation: upload}, then: {delay: 1.5}}]", "1.5 is a bare number"),
         ("setup: {session_timeout: 5 min}", "'5 min' is not a duration with a unit"),
         ("setup: {sources: [{uri: 'http://x/a', size: 10 Mb}]}", "'10 Mb' is not a size"),
         (

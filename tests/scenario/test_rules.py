@@ -460,3 +460,11 @@ def test_scenario_clock_and_seed(tmp_path):
     ):
         assert a.clock.now().isoformat() == "2030-02-03T04:05:06+00:00"
         assert a.create_library("x") == b.create_library("x")
+
+
+def test_unrouted_requests_are_not_operations_outside_the_expected_list():
+    scenario = {"version": 1, "name": "ops", "expect": {"operations": ["session.login"]}}
+    with FakeVCenter(scenario=scenario) as vc:
+        requests.get(f"{vc.url}/api/nowhere", timeout=5)
+        assert vc.calls[-1].outcome == "unrouted"
+        assert vc.check_expectations() == []

@@ -281,8 +281,12 @@ def test_control_api_seeds_inspects_and_resets(served):
     calls = client.get("/_vcl_fake/calls").json()
     assert calls[-1] == {
         "protocol": "api",
+        "request": "GET /api/content/library/item/update-session",
         "operation": "update_session.list",
+        "status": 503,
         "outcome": "SERVICE_UNAVAILABLE",
+        "state": None,
+        "hint": "",
         "rule": "rules.0",
         "time": "2026-01-01T00:00:00.000Z",
     }

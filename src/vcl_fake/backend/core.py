@@ -159,6 +159,31 @@ class Backend:
         }
 
     # --- what the dispatcher uses ------------------------------------------------------------
+    def state_after(
+        self, operation: str, raw: Mapping[str, Any], result: Any, carry: Any = None
+    ) -> str | None:
+        """The state of the update or download session a call concerns (None: none, or
+        gone); ``carry`` is what a streamed call's first stage handed over (a transfer knows
+        its session even once the session ended and took its URL with it)."""
+        session: Lease | None = getattr(carry, "session", None)
+        if isinstance(session, Lease):  # while it lives: an expired one is gone
+            live = self.session if isinstance(session, UpdateSession) else self.download_session
+            session = live(session.id)
+        elif operation == "update_session.create":
+            session = self.session(result)
+        elif operation == "download_session.create":
+            session = self.download_session(result)
+        elif "update_session_id" in raw:
+            session = self.session(raw["update_session_id"])
+        elif "download_session_id" in raw:
+            session = self.download_session(raw["download_session_id"])
+        elif "token" in raw:
+            token = raw["token"]
+            session = self.session_of_upload(token) or self.session_of_download(token)
+        else:
+            return None
+        return session.state if session is not None else None
+
     def locked(self) -> _Locked:
         """Hold the lock with the clock pinned: one "now" for the whole request."""
         return _Locked(self._lock, self.clock)
@@ -309,6 +334,35 @@ class Backend:
                 raise LookupError(f"the content of {name!r} was not retained (keep_content=False)")
             data.seek(0)
             return data.read()
+
+    def session_models(
+        self, item_id: str | None = None, *, download: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every update session (``download``: download session), of one item if given,
+        oldest first, as ``get`` returns it, plus its ``id``."""
+        with self._lock:
+            table, get = self._lookup(download)
+            table.purge()
+            return [
+                {"id": s.id, **get(s.id)}
+                for s in list(table.sessions.values())
+                if item_id is None or s.item_id == item_id
+            ]
+
+    def _lookup(self, download: bool) -> tuple[Any, Callable[[str], dict[str, Any]]]:
+        if download:
+            return self._downloads, self._downloads.download_session_get
+        return self._sessions, self._sessions.update_session_get
+
+    def session_model(self, session_id: str, *, download: bool = False) -> dict[str, Any]:
+        """One update (or download) session as ``get`` returns it, plus its ``id`` (KeyError
+        when there is none)."""
+        with self._lock:
+            table, get = self._lookup(download)
+            table.purge()
+            if session_id not in table.sessions:
+                raise KeyError(f"no {'download' if download else 'update'} session {session_id!r}")
+            return {"id": session_id, **get(session_id)}
 
     def open_session(self, item_id: str) -> UpdateSession:
         """A session opened as a client would (for scenario setup)."""

@@ -9,6 +9,8 @@ operations, certificates that do not parse).
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from vcl_fake.scenario.data import (
 )
 from vcl_fake.scenario.loader import Document, Problem, ScenarioError
 from vcl_fake.scenario.loader import Path as DocPath
-from vcl_fake.scenario.schema import SCHEMA
+from vcl_fake.scenario.schema import DURATION, SCHEMA
 
 
 def _suggest(word: str, choices: Any) -> str:
@@ -83,6 +85,19 @@ def _schema_problems(doc: Document) -> list[Problem]:
             hint = _pattern_hint(error.schema, path)
             problems.append(doc.at(path, f"{shown}: {error.instance!r} is not {hint}"))
             continue
+        if (
+            error.validator == "type"
+            and error.schema.get("pattern") == DURATION
+            and isinstance(error.instance, (int, float))
+            and not isinstance(error.instance, bool)
+        ):
+            n = error.instance
+            message = (
+                f"{shown}: {n} is a bare number; a duration needs a unit: {n}s for seconds "
+                f"(also ms, m, h, d: 500ms, 30s, 5m, 1.5h, 2d)"
+            )
+            problems.append(doc.at(path, message))
+            continue
         if error.validator == "required":
             problems.append(doc.at(path, f"{shown}: {error.message}"))
             continue
@@ -123,19 +138,73 @@ def _valid(part: str, value: Any) -> bool:
     return jsonschema.Draft202012Validator({**schema, "$defs": SCHEMA["$defs"]}).is_valid(value)
 
 
-def parse(doc: Document, base_dir: Path | None = None) -> Scenario:
-    """A Scenario, or ScenarioError with every problem: schema problems first, then the
-    meaning of every part that is well-formed."""
-    problems = _schema_problems(doc)
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+
+
+def _substitute(doc: Document, params: Mapping[str, str] | None) -> list[Problem]:
+    """Fill ``${name}`` placeholders from ``params`` and the declared ``parameters``'
+    defaults (in place; positions stay)."""
+    data = doc.data
+    declared = data.get("parameters") if isinstance(data, dict) else None
+    declared = declared if isinstance(declared, dict) else {}
+    problems = []
+    for key in params or {}:
+        if key not in declared:
+            known = ", ".join(declared) or "none"
+            problems.append(
+                doc.at(
+                    ("parameters",),
+                    f"no parameter {key!r} is declared{_suggest(key, declared)} "
+                    f"(declared: {known})",
+                )
+            )
+    values = {k: str(v) for k, v in {**declared, **(params or {})}.items() if k in declared}
+
+    def fill(value: Any, path: DocPath) -> Any:
+        if isinstance(value, str):
+
+            def one(found: re.Match[str]) -> str:
+                name = found.group(1)
+                if name in values:
+                    return values[name]
+                problems.append(
+                    doc.at(
+                        path,
+                        f"${{{name}}} is not a declared parameter{_suggest(name, values)}",
+                    )
+                )
+                return found.group(0)
+
+            return PLACEHOLDER.sub(one, value) if "${" in value else value
+        if isinstance(value, dict):  # keys too: expect.items is keyed by item name
+            return {
+                fill(k, (*path, k)): v if path == () and k == "parameters" else fill(v, (*path, k))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [fill(v, (*path, n)) for n, v in enumerate(value)]
+        return value
+
+    doc.data = fill(data, ())
+    return problems
+
+
+def parse(
+    doc: Document, base_dir: Path | None = None, params: Mapping[str, str] | None = None
+) -> Scenario:
+    """A Scenario, or ScenarioError with every problem: placeholders and schema problems,
+    then the meaning of every part that is well-formed."""
+    problems = _substitute(doc, params)
+    problems += _schema_problems(doc)
     problems += _value_problems(doc)
     data = doc.data if isinstance(doc.data, dict) else {}
     raw_rules = data.get("rules", [])
     raw_rules = raw_rules if isinstance(raw_rules, list) else []
     checked = [r for r in raw_rules if _valid("rules", r)]
     rules, rule_problems = _rules(doc, checked, [raw_rules.index(r) for r in checked])
-    problems += rule_problems
+    problems += rule_problems + _reference_problems(doc, raw_rules)
     setup = data.get("setup", {})
-    if _valid("setup", setup):
+    if isinstance(setup, dict):  # checked as far as it is well-formed, whatever else is not
         problems += _setup_problems(doc, setup, base_dir)
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line, p.column)))
@@ -215,14 +284,9 @@ def _rules(
 ) -> tuple[list[Rule], list[Problem]]:
     problems: list[Problem] = []
     rules: list[Rule] = []
-    names: dict[str, int] = {}
     for n, raw in zip(positions or range(len(raw_rules)), raw_rules, strict=True):
         where: DocPath = ("rules", n)
         name = raw.get("name", f"rules.{n}")
-        if "name" in raw:
-            if name in names:
-                problems.append(doc.at((*where, "name"), f"rule name {name!r} is used twice"))
-            names[name] = n
         ops = raw["match"]["operation"]
         operations = frozenset([ops] if isinstance(ops, str) else ops)
         match = Match(
@@ -244,18 +308,6 @@ def _rules(
         problems += _fit(doc, rule, where)
         rules.append(rule)
     for rule in rules:
-        after = rule.when.after
-        if after is not None and after not in names:
-            problems.append(
-                doc.at(
-                    ("rules", rule.index, "when", "after"),
-                    f"no rule is named {after!r}{_suggest(after, names)}",
-                )
-            )
-        if after == rule.name:
-            problems.append(
-                doc.at(("rules", rule.index, "when", "after"), "a rule cannot wait for itself")
-            )
         for earlier in (r for r in rules if r.index < rule.index):
             if earlier.when.always and earlier.match.covers(rule.match):
                 problems.append(
@@ -267,6 +319,30 @@ def _rules(
                 )
                 break
     return rules, problems
+
+
+def _reference_problems(doc: Document, raw_rules: list[Any]) -> list[Problem]:
+    """Rule names used twice, and ``after`` naming no rule (or its own), over every rule
+    whatever its other problems."""
+    problems: list[Problem] = []
+    names: dict[str, int] = {}
+    for n, raw in enumerate(raw_rules):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if isinstance(name, str):
+            if name in names:
+                problems.append(doc.at(("rules", n, "name"), f"rule name {name!r} is used twice"))
+            names[name] = n
+    for n, raw in enumerate(raw_rules):
+        when = raw.get("when") if isinstance(raw, dict) else None
+        after = when.get("after") if isinstance(when, dict) else None
+        if not isinstance(after, str):
+            continue
+        where = ("rules", n, "when", "after")
+        if after not in names:
+            problems.append(doc.at(where, f"no rule is named {after!r}{_suggest(after, names)}"))
+        elif after == raw.get("name"):
+            problems.append(doc.at(where, "a rule cannot wait for itself"))
+    return problems
 
 
 def _fit(doc: Document, rule: Rule, where: DocPath) -> list[Problem]:
@@ -290,55 +366,74 @@ def _fit(doc: Document, rule: Rule, where: DocPath) -> list[Problem]:
     return problems
 
 
+def _entries(value: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The well-formed entries (mappings) of a list under ``key``, with their positions."""
+    found = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [(n, entry) for n, entry in enumerate(found) if isinstance(entry, dict)]
+
+
 def _setup_problems(doc: Document, setup: dict[str, Any], base_dir: Path | None) -> list[Problem]:
+    """The meaning of setup, as far as each part is well-formed (the schema reports the
+    rest): names used twice, sessions of unknown items, sources and certificates."""
     problems: list[Problem] = []
     seen: dict[str, DocPath] = {}
     library_names: set[str] = set()
-    for n, library in enumerate(setup.get("libraries", [])):
-        if library["name"] in library_names:
-            problems.append(
-                doc.at(
-                    ("setup", "libraries", n, "name"),
-                    f"library name {library['name']!r} is used twice",
+    for n, library in _entries(setup, "libraries"):
+        name = library.get("name")
+        if isinstance(name, str):
+            if name in library_names:
+                problems.append(
+                    doc.at(
+                        ("setup", "libraries", n, "name"),
+                        f"library name {name!r} is used twice",
+                    )
                 )
-            )
-        library_names.add(library["name"])
-        for m, item in enumerate(library.get("items", [])):
+            library_names.add(name)
+        for m, item in _entries(library, "items"):
             where = ("setup", "libraries", n, "items", m, "name")
-            if item["name"] in seen:
+            item_name = item.get("name")
+            if not isinstance(item_name, str):
+                continue
+            if item_name in seen:
                 problems.append(
                     doc.at(
                         where,
-                        f"item name {item['name']!r} is used twice "
+                        f"item name {item_name!r} is used twice "
                         "(names identify items in a scenario)",
                     )
                 )
-            seen[item["name"]] = where
-    for n, session in enumerate(setup.get("sessions", [])):
-        if session["item"] not in seen:
+            seen[item_name] = where
+    for n, session in _entries(setup, "sessions"):
+        item_name = session.get("item")
+        if isinstance(item_name, str) and item_name not in seen:
             problems.append(
                 doc.at(
                     ("setup", "sessions", n, "item"),
-                    f"no item named {session['item']!r} in setup{_suggest(session['item'], seen)}",
+                    f"no item named {item_name!r} in setup{_suggest(item_name, seen)}",
                 )
             )
-    for n, source in enumerate(setup.get("sources", [])):
+    for n, source in _entries(setup, "sources"):
         given = [k for k in ("data", "size", "file") if k in source]
         if len(given) != 1:
             problems.append(
                 doc.at(("setup", "sources", n), "a source needs exactly one of data, size, file")
             )
-        if "file" in source:
+        file = source.get("file")
+        if isinstance(file, str):
             try:
-                resolve(source["file"], base_dir)
+                resolve(file, base_dir)
             except ValueError as exc:
                 problems.append(doc.at(("setup", "sources", n, "file"), str(exc)))
-        if "certificate" in source:
+        if isinstance(source.get("certificate"), str):
             problems += _pem_problem(
                 doc, ("setup", "sources", n, "certificate"), source["certificate"], base_dir
             )
-    for n, pem in enumerate(setup.get("trusted_roots", [])):
-        problems += _pem_problem(doc, ("setup", "trusted_roots", n), pem, base_dir)
+    roots = setup.get("trusted_roots")
+    for n, pem in enumerate(roots if isinstance(roots, list) else []):
+        if isinstance(pem, str):
+            problems += _pem_problem(doc, ("setup", "trusted_roots", n), pem, base_dir)
     return problems
 
 

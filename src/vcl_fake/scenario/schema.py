@@ -180,6 +180,12 @@ def build() -> dict[str, Any]:
                 "description": text(),
                 "clock": obj({"start": ref("datetime"), "mode": {"enum": ["manual", "system"]}}),
                 "seed": {"type": "integer"},
+                "parameters": {
+                    "type": "object",
+                    "description": "name -> default value; ${name} in any text takes the value",
+                    "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                    "additionalProperties": {"type": "string"},
+                },
                 "setup": setup,
                 "rules": {"type": "array", "items": rule},
                 "expect": expect,
