@@ -21,7 +21,7 @@ def test_the_journal_keeps_the_last_journal_limit_calls():
         assert len(vc.calls) == 1
     assert FakeVCenter().journal_limit == JOURNAL_LIMIT == 10_000
     unbounded = FakeVCenter("all.example.com", journal_limit=None)
-    assert unbounded._dispatcher._journal.limit is None
+    assert unbounded._dispatcher.journal.limit is None
 
 
 def test_refused_anonymous_input_is_not_kept(vc):

@@ -50,7 +50,7 @@ def bundled() -> dict[str, Path]:
 
 def is_name(text: str) -> bool:
     """Does ``text`` look like a bundled scenario's name (not YAML text, not a file name)?"""
-    return bool(_NAME.fullmatch(text)) and not text.endswith((".yaml", ".yml"))
+    return len(text) <= 100 and bool(_NAME.fullmatch(text)) and not text.endswith((".yaml", ".yml"))
 
 
 def read(
