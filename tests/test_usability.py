@@ -489,3 +489,27 @@ def test_what_counts_as_unrouted(vc):
     versions = requests.get(f"{vc.url}/sdk/vimServiceVersions.xml", timeout=5)
     assert versions.status_code == 200
     assert len(vc.calls) == 1
+
+
+def test_the_control_api_loads_a_bundled_scenario_by_name_with_parameters():
+    vc = FakeVCenter(seed=1)
+    with vc.serve() as url:
+        token = {"vcl-fake-token": vc.server.control_token}
+        ca = vc.server.ca_file
+        loaded = requests.post(
+            f"{url}/_vcl_fake/scenario",
+            json={"scenario": "slow-pull", "params": {"item": "ubuntu"}},
+            headers=token,
+            verify=ca,
+            timeout=10,
+        )
+        assert (loaded.status_code, loaded.json()) == (200, {"name": "slow-pull"})
+        assert vc.find_item("templates", "ubuntu") is not None
+        path = requests.post(
+            f"{url}/_vcl_fake/scenario",
+            data="/etc/passwd.yaml",
+            headers=token,
+            verify=ca,
+            timeout=10,
+        )
+        assert path.status_code == 400  # a path is never read

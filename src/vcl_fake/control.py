@@ -107,7 +107,11 @@ class Control:
         source = body.get("scenario", body) if isinstance(body, dict) else body
         if not isinstance(source, (str, dict)):
             raise TypeError("a scenario is YAML text or an object")
-        script = read(source, name="<control API>", text_only=True)  # never a path
+        params = body.get("params") if isinstance(body, dict) else None
+        if params is not None and not isinstance(params, dict):
+            raise TypeError("params is an object of parameter values")
+        # YAML text, an object, or a bundled scenario's name; never a path
+        script = read(source, name="<control API>", text_only=True, params=params)
         return {"name": self.fake.load_scenario(script).name}
 
     def expectations(self, _: Any) -> dict[str, Any]:
