@@ -22,6 +22,25 @@ def test_fixture_yields_an_active_fake(pytester: pytest.Pytester):
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_marker_sets_content_fetching_and_journal_options(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import pytest, requests
+
+        @pytest.mark.fake_vcenter(keep_content=False, fetch="any", journal_limit=2)
+        def test_it(fake_vcenter):
+            assert fake_vcenter.journal_limit == 2
+            for _ in range(3):
+                requests.post(f"{fake_vcenter.url}/api/session",
+                              auth=("administrator@vsphere.local", "VMware1!"))
+            assert len(fake_vcenter.calls) == 2
+            assert fake_vcenter._options["keep_content"] is False
+            assert fake_vcenter._options["fetch"] == "any"
+        """
+    )
+    pytester.runpytest("--strict-markers").assert_outcomes(passed=1)
+
+
 def test_marker_configures_the_fake(pytester: pytest.Pytester):
     pytester.makepyfile(
         """

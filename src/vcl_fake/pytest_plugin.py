@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from vcl_fake.clock import Clock, ManualClock, SystemClock
+from vcl_fake.journal import JOURNAL_LIMIT
 
 if TYPE_CHECKING:
     from vcl_fake.fake import FakeVCenter
@@ -58,6 +59,9 @@ class FakeOptions:
     api_session_timeout: float = 1800
     users: Mapping[str, str] | None = None
     seed: int | None = None
+    keep_content: bool = True
+    fetch: bool | str = False
+    journal_limit: int | None = JOURNAL_LIMIT
     scenario: str | Mapping[str, Any] | None = None
     scenario_params: Mapping[str, str] | None = None
     passthrough: Iterable[str] = ()
@@ -129,6 +133,9 @@ class FakeOptions:
             session_retention=self.session_retention,
             api_session_timeout=self.api_session_timeout,
             seed=self.seed,
+            keep_content=self.keep_content,
+            fetch=self.fetch,
+            journal_limit=self.journal_limit,
             passthrough=self.passthrough,
             served=served if self.served is None else self.served,
         )

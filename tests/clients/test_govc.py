@@ -233,6 +233,30 @@ def test_import_pull_from_a_url(fake_vcenter, govc, library, http_source):
     assert added.input["file_spec"]["size"] == 16384  # from govc's own HEAD
 
 
+@pytest.mark.fake_vcenter(fetch=True)
+def test_import_pull_of_an_ovf_descriptor_fetches_its_disks(
+    fake_vcenter, govc, library, http_source
+):
+    """govc adds only the descriptor as a PULL file; the fake, like vCenter, fetches the files
+    the descriptor references from the web server itself (nothing registered beforehand)."""
+    base, folder = http_source
+    package = ovf_package("photon", {"photon-disk1.vmdk": DISK, "photon-disk2.vmdk": DISK[:512]})
+    for name, data in package.items():
+        (folder / name).write_bytes(data)
+    govc("library.import", "-pull", "-n", "photon-5", "templates", f"{base}/photon.ovf")
+    item = only_item(fake_vcenter, library)
+    assert (item["name"], item["type"]) == ("photon-5", "ovf")
+    assert files_of(item) == {
+        "photon.ovf": len(package["photon.ovf"]),
+        "photon-disk1.vmdk": 16384,
+        "photon-disk2.vmdk": 512,
+    }
+    for name in ("photon.ovf", "photon-disk1.vmdk", "photon-disk2.vmdk"):
+        assert fake_vcenter.read_item_file(item["id"], name) == package[name], name
+    added = [c.input["file_spec"] for c in fake_vcenter.calls if c.operation == "file.add"]
+    assert [(spec["name"], spec["source_type"]) for spec in added] == [("photon.ovf", "PULL")]
+
+
 # --- library.ls and library.info --------------------------------------------------------------
 def test_ls_lists_the_libraries(fake_vcenter, govc, library):
     fake_vcenter.create_library("isos")
