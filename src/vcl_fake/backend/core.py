@@ -316,7 +316,7 @@ class Backend:
     def library(self, library_id: str, origin: str) -> dict[str, Any]:
         """The library as ``library.get`` returns it (publish URLs on ``origin``)."""
         with self._lock:
-            return self._inventory.model(self._inventory.library(library_id), origin)
+            return self._inventory.library(library_id).model(origin)
 
     def item(self, item_id: str) -> dict[str, Any]:
         """The item as ``item.get`` returns it, plus ``files`` as ``item_file.list`` does."""

@@ -206,10 +206,6 @@ class Inventory:
             raise vapi_error("NOT_FOUND", M.ITEM_NOT_FOUND, item_id)
         return found
 
-    def model(self, lib: Library, origin: str) -> dict[str, Any]:
-        """The library's model; publish URLs point at ``origin``."""
-        return lib.model(origin)
-
     def items_named(self, name: str) -> list[Item]:
         """The items called ``name`` (exactly), in any library."""
         return [i for i in self._items_folded.get(name.casefold(), {}).values() if i.name == name]
@@ -228,6 +224,19 @@ class Inventory:
         else:
             del self._item_named[record.library_id, record.name]
             _discard(self._items_folded, record.name.casefold(), record.id)
+
+    def _change(self, record: Library | Item, changes: dict[str, Any]) -> bool:
+        """Apply ``changes`` (field -> value) to ``record``, re-indexed by name; its version
+        and modification time move only when there is a change. True if there was."""
+        if not changes:
+            return False
+        self._unindex(record)
+        for name, value in changes.items():
+            setattr(record, name, value)
+        self._index(record)
+        record.version += 1
+        record.last_modified_time = self.clock.now()
+        return True
 
     # --- seeding (also used by the REST create operations) -----------------------------------
     def add_library(
@@ -312,7 +321,7 @@ class Inventory:
 
     # --- operation handlers --------------------------------------------------------------------
     def library_get(self, library_id: str, context: Context) -> dict[str, Any]:
-        return self.model(self.library(library_id), context.origin)
+        return self.library(library_id).model(context.origin)
 
     def library_list(self) -> list[str]:
         return list(self.libraries)
@@ -357,7 +366,7 @@ class Inventory:
         return library_id
 
     def local_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
-        return self.model(self.local_library(library_id), context.origin)
+        return self.local_library(library_id).model(context.origin)
 
     def local_library_list(self) -> list[str]:
         return [lib.id for lib in self.libraries.values() if lib.type == LOCAL]
@@ -394,13 +403,7 @@ class Inventory:
             publication = _publish(lib.publication, publish_info, "update", lib.id)
             if publication != lib.publication:
                 changes["publication"] = publication
-        if changes:
-            self._unindex(lib)
-            for name, value in changes.items():
-                setattr(lib, name, value)
-            self._index(lib)
-            lib.version += 1
-            lib.last_modified_time = self.clock.now()
+        self._change(lib, changes)
 
     def local_library_delete(self, library_id: str) -> None:
         lib = self.local_library(library_id)
@@ -417,7 +420,7 @@ class Inventory:
         self._unindex(lib)
 
     def subscribed_library_get(self, library_id: str, context: Context) -> dict[str, Any]:
-        return self.model(self.subscribed_library(library_id), context.origin)
+        return self.subscribed_library(library_id).model(context.origin)
 
     def subscribed_library_list(self) -> list[str]:
         return [lib.id for lib in self.libraries.values() if lib.type == SUBSCRIBED]
@@ -492,14 +495,8 @@ class Inventory:
             for key in ("name", "description", "type")
             if update_spec[key] is not None and update_spec[key] != getattr(item, key)
         }
-        if changes:
-            self._unindex(item)
-            for key, value in changes.items():
-                setattr(item, key, value)
-            self._index(item)
-            item.version += 1
+        if self._change(item, changes):
             item.metadata_version += 1
-            item.last_modified_time = self.clock.now()
 
     def item_delete(self, library_item_id: str) -> None:
         item = self.item(library_item_id)

@@ -315,10 +315,6 @@ class VCenter:
         )
         return [{"resource_pool": e.id, "name": e.name} for e in found]
 
-    def _hosts_of_owner(self, pool: Entity) -> set[str]:
-        owner = self.entities[pool.fields["owner"].value]
-        return {r.value for r in owner.children if r.type == "HostSystem"}
-
     def vcenter_resource_pool_get(self, resource_pool: str) -> dict[str, Any]:
         pool = self.entity(Ref("ResourcePool", resource_pool))
         if pool is None:

@@ -294,6 +294,22 @@ def _build_unmodelled() -> dict[str, Operation]:
     return table
 
 
+def _data_plane(alias: str, params: Mapping[str, VType]) -> Operation:
+    """A data-plane operation (not vAPI): its URL authorises it; the journal hides the token."""
+    return Operation(
+        service="vcl_fake.data",
+        name=alias,
+        alias=alias,
+        params=params,
+        output=Dynamic(),
+        errors=frozenset(),
+        api=None,
+        rest=None,
+        auth="url",
+        hidden=frozenset({"token"}),
+    )
+
+
 #: alias -> Operation, in contract order.
 TABLE: dict[str, Operation] = _build()
 #: govc's probe: ``POST /rest/.../updatesession/file?~action=probe`` {"source_endpoint": ...}.
@@ -311,31 +327,21 @@ PROBE_OPERATION = Operation(
 )
 #: The PUSH data plane (``PUT``/``POST {origin}/cls/data/{token}/{file_name}``): the URL
 #: authorises it; it passes the dispatcher twice (``upload_begin``, ``upload_finish``).
-UPLOAD_OPERATION = Operation(
-    service="vcl_fake.data",
-    name="upload",
-    alias=UPLOAD,
-    params={
+UPLOAD_OPERATION = _data_plane(
+    UPLOAD,
+    {
         "token": Scalar("string"),
         "file_name": Scalar("string"),
         "method": Scalar("string"),
         "bytes": Optional(Scalar("integer")),
     },
-    output=Dynamic(),
-    errors=frozenset(),
-    api=None,
-    rest=None,
-    auth="url",
-    hidden=frozenset({"token"}),
 )
 #: The download data plane (``GET``/``HEAD`` of a download URL, which authorises it, or of an
 #: item file's direct URL, which the caller's API session authorises): it passes the
 #: dispatcher twice (``download_begin``, ``download_finish``, once the body is sent).
-DOWNLOAD_OPERATION = Operation(
-    service="vcl_fake.data",
-    name="download",
-    alias=DOWNLOAD,
-    params={
+DOWNLOAD_OPERATION = _data_plane(
+    DOWNLOAD,
+    {
         "token": Optional(Scalar("string")),
         "library_item_id": Optional(Scalar("string")),
         "library_id": Optional(Scalar("string")),
@@ -345,12 +351,6 @@ DOWNLOAD_OPERATION = Operation(
         "range": Optional(Scalar("string")),
         "bytes": Optional(Scalar("integer")),
     },
-    output=Dynamic(),
-    errors=frozenset(),
-    api=None,
-    rest=None,
-    auth="url",
-    hidden=frozenset({"token"}),
 )
 #: The direct download of an item file: the same, authorised by the caller's API session.
 STATIC_DOWNLOAD_OPERATION = dataclasses.replace(DOWNLOAD_OPERATION, auth="session")

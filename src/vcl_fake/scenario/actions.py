@@ -26,27 +26,24 @@ if TYPE_CHECKING:
     from vcl_fake.scenario.engine import Engine
     from vcl_fake.scenario.event import Event
 
+
+def _naming_a_session(service: str, files: str, data_plane: str) -> frozenset[str]:
+    """The operations of ``service`` (but create and list), of its file sub-service
+    ``files`` and its ``data_plane``: their input names a session."""
+    return frozenset(
+        n
+        for n in NAMES
+        if (n.startswith(f"{service}.") and n not in (f"{service}.create", f"{service}.list"))
+        or n.startswith(f"{files}.")
+        or n == data_plane
+    )
+
+
 #: Operations whose input names an update session (so preview actions apply).
-UPDATE_SESSION_OPERATIONS = frozenset(
-    n
-    for n in NAMES
-    if (
-        n.startswith("update_session.")
-        and n not in ("update_session.create", "update_session.list")
-    )
-    or n.startswith("file.")
-    or n == UPLOAD
-)
+UPDATE_SESSION_OPERATIONS = _naming_a_session("update_session", "file", UPLOAD)
 #: Operations whose input names an update or download session (so session actions apply).
-SESSION_OPERATIONS = UPDATE_SESSION_OPERATIONS | frozenset(
-    n
-    for n in NAMES
-    if (
-        n.startswith("download_session.")
-        and n not in ("download_session.create", "download_session.list")
-    )
-    or n.startswith("download_file.")
-    or n == DOWNLOAD
+SESSION_OPERATIONS = UPDATE_SESSION_OPERATIONS | _naming_a_session(
+    "download_session", "download_file", DOWNLOAD
 )
 #: Operations whose input names a file (``match.file`` applies).
 FILE_OPERATIONS = frozenset(
