@@ -9,6 +9,7 @@ import tempfile
 import pytest
 import requests
 from conftest import SESSIONS, Api, assert_error
+from wire import Wire, invoke
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.contract.operations import TABLE
@@ -60,32 +61,14 @@ def test_every_operation_refuses_a_bad_session(vc, item, alias, credential):
 
 @pytest.mark.parametrize("alias", PROTECTED)
 def test_every_operation_refuses_a_bad_session_over_jsonrpc_and_rest(vc, alias):
-    op = TABLE[alias]
-    envelope = {
-        "jsonrpc": "2.0",
-        "method": "invoke",
-        "id": "1",
-        "params": {
-            "serviceId": op.service,
-            "operationId": op.name,
-            "input": {"STRUCTURE": {"operation-input": {}}},
-            "ctx": {
-                "securityCtx": {
-                    "schemeId": "com.vmware.vapi.std.security.session_id",
-                    "sessionId": "bogus",
-                }
-            },
-        },
-    }
-    error = requests.post(vc.url + "/api", json=envelope).json()["result"]["error"]["ERROR"]
-    assert list(error) == ["com.vmware.vapi.std.errors.unauthenticated"]
-    path = op.rest.base + ("/id:x" if op.rest.id_param else "")
-    params = {"~action": op.rest.action} if op.rest.action else {}
-    response = requests.request(
-        op.rest.method, vc.url + path, params=params, headers={"vmware-api-session-id": "bogus"}
-    )
-    assert response.status_code == 401
-    assert response.json()["type"] == "com.vmware.vapi.std.errors.unauthenticated"
+    route = TABLE[alias].rest
+    ids = {route.id_param: "x"} if route.id_param else {}
+    wire = Wire(vc, token="bogus")
+    rpc = wire.envelope(invoke(TABLE[alias], {}, "bogus"))
+    rest = wire.call("rest", alias, **ids)
+    required = "com.vmware.vapi.endpoint.method.authentication.required"
+    assert (rpc.status, rpc.error_type, rpc.message["id"]) == (200, "UNAUTHENTICATED", required)
+    assert (rest.status, rest.error_type, rest.message["id"]) == (401, "UNAUTHENTICATED", required)
 
 
 def test_api_tokens_are_unguessable(vc):

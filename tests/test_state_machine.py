@@ -8,15 +8,16 @@ chosen protocol (/api, legacy /rest, JSON-RPC).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 import requests
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from wire import Wire
 
 from vcl_fake import FakeVCenter, ManualClock, VapiError
+from vcl_fake.contract.operations import TABLE
 
 TIMEOUT, RETENTION = 300, 300
 ITEMS = 3
@@ -83,85 +84,21 @@ class BackendDriver:
 
 
 class HttpDriver:
-    """Sends each call through a protocol the test picks: api, rest or jsonrpc."""
+    """Sends each call through a protocol the test picks (api, rest or jsonrpc), as
+    :class:`wire.Wire` routes it."""
 
     def __init__(self, vc: FakeVCenter, protocols) -> None:
-        self.vc = vc
+        self.wire = Wire(vc)
         self.protocols = protocols  # a callable returning the next protocol
-        self.http = requests.Session()
-        token = self.http.post(
-            vc.url + "/api/session", auth=("administrator@vsphere.local", "VMware1!")
-        ).json()
-        self.http.headers["vmware-api-session-id"] = token
-        self.token = token
 
     def call(self, alias: str, **inputs):
-        protocol = self.protocols()
-        from vcl_fake.contract.operations import TABLE
-
         op = TABLE[alias]
-        if protocol == "jsonrpc":
-            fields = {k: op.params[k].to_rpc(v) for k, v in inputs.items()}
-            body = {
-                "jsonrpc": "2.0",
-                "method": "invoke",
-                "id": "1",
-                "params": {
-                    "serviceId": op.service,
-                    "operationId": op.name,
-                    "input": {"STRUCTURE": {"operation-input": fields}},
-                    "ctx": {
-                        "appCtx": {},
-                        "securityCtx": {
-                            "schemeId": "com.vmware.vapi.std.security.session_id",
-                            "sessionId": self.token,
-                        },
-                    },
-                },
-            }
-            result = self.http.post(self.vc.url + "/api", data=json.dumps(body)).json()["result"]
-            if "error" in result:
-                ((name, _),) = result["error"]["ERROR"].items()
-                return name.rsplit(".", 1)[1].upper(), None
-            return "ok", op.output.from_rpc(result["output"], "output")
-        if protocol == "rest":
-            route = op.rest
-            path = route.base + (f"/id:{inputs[route.id_param]}" if route.id_param else "")
-            params = {"~action": route.action} if route.action else {}
-            body = {
-                k: op.params[k].encode(v)
-                for k, v in inputs.items()
-                if k != route.id_param and v is not None
-            }
-            if route.method == "GET":
-                params.update(body)
-                body = None
-            response = self.http.request(route.method, self.vc.url + path, params=params, json=body)
-            if response.status_code >= 400:
-                return response.json()["value"]["error_type"], None
-            return "ok", response.json()["value"] if response.content else None
-        route = op.api
-        path = route.template
-        for name, var in {v: k for k, v in route.path_vars.items()}.items():
-            path = path.replace("{" + var + "}", str(inputs[name]))
-        params = {k: v for k, v in route.dispatch.items() if v is not None}
-        rest_inputs = {
-            k: v for k, v in inputs.items() if k not in route.path_vars.values() and v is not None
-        }
-        body = None
-        if route.body:
-            body = op.params[route.body].encode(rest_inputs.pop(route.body))
-        elif route.method != "GET":
-            body = {k: op.params[k].encode(v) for k, v in rest_inputs.items()} or None
-        else:
-            params.update(rest_inputs)
-        response = self.http.request(route.method, self.vc.url + path, params=params, json=body)
-        if response.status_code >= 400:
-            return response.json()["error_type"], None
-        return "ok", response.json() if response.content else None
+        params = {k: op.params[k].encode(v) for k, v in inputs.items() if v is not None}
+        answer = self.wire.call(self.protocols(), alias, **params)
+        return answer.error_type or "ok", answer.result
 
     def upload(self, uri: str, data: bytes) -> int:
-        return self.http.put(uri, data=data).status_code
+        return requests.put(uri, data=data).status_code
 
 
 # --- the machine ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import requests
 
 from vcl_fake import FakeVCenter
-from vcl_fake.contract.operations import TABLE
+from vcl_fake.contract.operations import TABLE, Operation
 
 USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
 PROTOCOLS = ("api", "rest", "jsonrpc")
@@ -110,22 +110,7 @@ class Wire:
         op = TABLE[alias]
         # clean JSON in the JSON-RPC form, unchecked: invalid input reaches the server as sent
         fields = {name: vtype.to_rpc(params.get(name)) for name, vtype in op.params.items()}
-        envelope = {
-            "jsonrpc": "2.0",
-            "method": "invoke",
-            "id": "1",
-            "params": {
-                "serviceId": op.service,
-                "operationId": op.name,
-                "input": {"STRUCTURE": {"operation-input": fields}},
-                "ctx": {
-                    "securityCtx": {
-                        "schemeId": "com.vmware.vapi.std.security.session_id",
-                        "sessionId": self.token,
-                    }
-                },
-            },
-        }
+        envelope = invoke(op, fields, self.token)
         answer = self.envelope(envelope)
         if answer.error_type is None:  # the output in clean JSON, as the other protocols give it
             answer.result = _unset_dropped(op.output.from_rpc(answer.result, "output"))
@@ -150,6 +135,27 @@ class Wire:
         error_type = error["error_type"]["OPTIONAL"]
         assert name == "com.vmware.vapi.std.errors." + error_type.lower()
         return Answer(200, error_type, messages)
+
+
+def invoke(op: Operation, fields: dict[str, Any], token: str) -> dict[str, Any]:
+    """The JSON-RPC ``invoke`` envelope of ``op`` with ``fields`` (in the JSON-RPC form) as
+    its input, authenticated by the API session ``token``."""
+    return {
+        "jsonrpc": "2.0",
+        "method": "invoke",
+        "id": "1",
+        "params": {
+            "serviceId": op.service,
+            "operationId": op.name,
+            "input": {"STRUCTURE": {"operation-input": fields}},
+            "ctx": {
+                "securityCtx": {
+                    "schemeId": "com.vmware.vapi.std.security.session_id",
+                    "sessionId": token,
+                }
+            },
+        },
+    }
 
 
 def _unset_dropped(value: Any) -> Any:
