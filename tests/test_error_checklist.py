@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from wire import PROTOCOLS, Answer, Wire
+from wire import PROTOCOLS, Answer, Wire, login
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.contract.operations import TABLE
@@ -158,36 +157,6 @@ def session_create(kind: str = "LOCAL", busy: bool = False, token: str | None = 
         return wire.call(protocol, "update_session.create", create_spec=spec, **extra)
 
     return provoke
-
-
-def login(vc: FakeVCenter, protocol: str, password: str = "VMware1!") -> Answer:
-    """A login, as each protocol carries credentials."""
-    user = "administrator@vsphere.local"
-    if protocol == "jsonrpc":
-        security = {
-            "schemeId": "com.vmware.vapi.std.security.user_pass",
-            "userName": user,
-            "password": password,
-        }
-        return Wire(vc, token="unused").envelope(
-            {
-                "jsonrpc": "2.0",
-                "method": "invoke",
-                "id": "1",
-                "params": {
-                    "serviceId": "com.vmware.cis.session",
-                    "operationId": "create",
-                    "input": {"STRUCTURE": {"operation-input": {}}},
-                    "ctx": {"securityCtx": security},
-                },
-            }
-        )
-    path = "/api/session" if protocol == "api" else "/rest/com/vmware/cis/session"
-    response = requests.post(vc.url + path, auth=(user, password))
-    value = response.json() if protocol == "api" else response.json()["value"]
-    if response.status_code >= 400:
-        return Answer(response.status_code, value["error_type"], value["messages"])
-    return Answer(response.status_code, result=value)
 
 
 def bad_login(vc: FakeVCenter, wire: Wire, protocol: str) -> Answer:

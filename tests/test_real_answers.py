@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from wire import PROTOCOLS, Answer, Wire
+from wire import PROTOCOLS, Answer, Wire, login
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.packages import ovf_package, signed_ovf, signing_certificate
@@ -647,30 +647,7 @@ def test_a_wrong_password(vc, protocol):
     """The nagios-go-vcsa-health plugin's README (a login with a wrong password): 401
     UNAUTHENTICATED, com.vmware.vapi.endpoint.method.authentication.required, no args,
     "Authentication required." (the same as no login)."""
-    user, password = "administrator@vsphere.local", "wrong_pass"
-    if protocol == "jsonrpc":
-        security = {
-            "schemeId": "com.vmware.vapi.std.security.user_pass",
-            "userName": user,
-            "password": password,
-        }
-        envelope = {
-            "jsonrpc": "2.0",
-            "method": "invoke",
-            "id": "1",
-            "params": {
-                "serviceId": "com.vmware.cis.session",
-                "operationId": "create",
-                "input": {"STRUCTURE": {"operation-input": {}}},
-                "ctx": {"securityCtx": security},
-            },
-        }
-        answer = Wire(vc, token="unused").envelope(envelope)
-    else:
-        path = "/api/session" if protocol == "api" else "/rest/com/vmware/cis/session"
-        response = requests.post(vc.url + path, auth=(user, password))
-        value = response.json() if protocol == "api" else response.json()["value"]
-        answer = Answer(response.status_code, value["error_type"], value["messages"])
+    answer = login(vc, protocol, password="wrong_pass")
     assert_answer(
         answer,
         protocol,

@@ -137,9 +137,16 @@ class Wire:
         return Answer(200, error_type, messages)
 
 
-def invoke(op: Operation, fields: dict[str, Any], token: str) -> dict[str, Any]:
+def invoke(
+    op: Operation,
+    fields: dict[str, Any],
+    token: str | None = None,
+    security: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The JSON-RPC ``invoke`` envelope of ``op`` with ``fields`` (in the JSON-RPC form) as
-    its input, authenticated by the API session ``token``."""
+    its input, authenticated by the API session ``token`` (or the given ``security`` context)."""
+    if security is None:
+        security = {"schemeId": "com.vmware.vapi.std.security.session_id", "sessionId": token}
     return {
         "jsonrpc": "2.0",
         "method": "invoke",
@@ -148,14 +155,26 @@ def invoke(op: Operation, fields: dict[str, Any], token: str) -> dict[str, Any]:
             "serviceId": op.service,
             "operationId": op.name,
             "input": {"STRUCTURE": {"operation-input": fields}},
-            "ctx": {
-                "securityCtx": {
-                    "schemeId": "com.vmware.vapi.std.security.session_id",
-                    "sessionId": token,
-                }
-            },
+            "ctx": {"securityCtx": security},
         },
     }
+
+
+def login(vc: FakeVCenter, protocol: str, password: str = PASSWORD) -> Answer:
+    """A login as ``USER``, as each protocol carries credentials."""
+    if protocol == "jsonrpc":
+        security = {
+            "schemeId": "com.vmware.vapi.std.security.user_pass",
+            "userName": USER,
+            "password": password,
+        }
+        return Wire(vc, token="unused").envelope(invoke(TABLE["session.login"], {}, None, security))
+    path = "/api/session" if protocol == "api" else "/rest/com/vmware/cis/session"
+    response = requests.post(vc.url + path, auth=(USER, password))
+    value = response.json() if protocol == "api" else response.json()["value"]
+    if response.status_code >= 400:
+        return Answer(response.status_code, value["error_type"], value["messages"])
+    return Answer(response.status_code, result=value)
 
 
 def _unset_dropped(value: Any) -> Any:
