@@ -17,9 +17,10 @@ from importlib.metadata import version
 from typing import Any
 
 
-def datastore_lookup(content: Any) -> Any:
-    """The folder traversal from the root to every datacenter and datastore (the Ansible and
-    SDK pattern): datastores with name, capacity and free space, datacenters with name."""
+def datastore_lookup(root: Any, datacenters: bool = True) -> Any:
+    """The folder traversal from ``root`` to every datacenter and datastore (the Ansible and
+    SDK pattern): datastores with name, capacity and free space, and (unless not
+    ``datacenters``) datacenters with name."""
     from pyVmomi import vim, vmodl
 
     pc = vmodl.query.PropertyCollector
@@ -37,14 +38,16 @@ def datastore_lookup(content: Any) -> Any:
         skip=False,
         selectSet=[pc.SelectionSpec(name="folderTraversal")],
     )
+    wanted = [
+        pc.PropertySpec(
+            type=vim.Datastore, pathSet=["name", "summary.capacity", "summary.freeSpace"]
+        )
+    ]
+    if datacenters:
+        wanted.append(pc.PropertySpec(type=vim.Datacenter, pathSet=["name"]))
     return pc.FilterSpec(
-        objectSet=[pc.ObjectSpec(obj=content.rootFolder, skip=True, selectSet=[folders, dc_to_ds])],
-        propSet=[
-            pc.PropertySpec(
-                type=vim.Datastore, pathSet=["name", "summary.capacity", "summary.freeSpace"]
-            ),
-            pc.PropertySpec(type=vim.Datacenter, pathSet=["name"]),
-        ],
+        objectSet=[pc.ObjectSpec(obj=root, skip=True, selectSet=[folders, dc_to_ds])],
+        propSet=wanted,
     )
 
 
@@ -91,7 +94,9 @@ def flow(host: str, port: int, user: str, pwd: str, ca_file: str) -> dict[str, A
     view = content.viewManager.CreateContainerView(content.rootFolder, kinds, True)
     out["clusters"] = sorted([c._moId, c.name, c.resourcePool._moId] for c in view.view)
     view.DestroyView()
-    objects, out["pages"] = paged(content.propertyCollector, datastore_lookup(content), 1)
+    objects, out["pages"] = paged(
+        content.propertyCollector, datastore_lookup(content.rootFolder), 1
+    )
     out["lookup"] = found(objects)
     out["now"] = si.CurrentTime().isoformat()
     try:

@@ -129,7 +129,7 @@ def test_fetch_walks_the_inventory(fake_vcenter, si, vapi):
 
 def test_traversal_spec_lookup_pages_with_retrieve_properties_ex(si, vapi):
     content = si.content
-    spec = datastore_lookup(content)
+    spec = datastore_lookup(content.rootFolder)
     objects, pages = paged(content.propertyCollector, spec, 1)
     assert found(objects) == vapi.lookup()
     assert pages == [1] * len(objects)  # one object per page, the last without a token

@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Iterator
 
 import pytest
+from clients.pyvmomi_flow import datastore_lookup
 from pyVim.connect import Disconnect, SmartConnect, SmartStubAdapter
 from pyVmomi import vim, vmodl
 
@@ -127,38 +128,12 @@ def test_inventory_walk_by_attribute(si):
     assert dc.datastore[0].browser is None  # declared by vim25, not modelled
 
 
-def folder_to_datastores(root):
-    """The Ansible / SDK folder traversal from the root to every datastore."""
-    folders = PC.TraversalSpec(
-        name="folderTraversal",
-        type=vim.Folder,
-        path="childEntity",
-        skip=False,
-        selectSet=[PC.SelectionSpec(name="folderTraversal"), PC.SelectionSpec(name="dcToDs")],
-    )
-    dc_to_ds = PC.TraversalSpec(
-        name="dcToDs",
-        type=vim.Datacenter,
-        path="datastoreFolder",
-        skip=False,
-        selectSet=[PC.SelectionSpec(name="folderTraversal")],
-    )
-    return PC.FilterSpec(
-        propSet=[
-            PC.PropertySpec(
-                type=vim.Datastore, pathSet=["name", "summary.capacity", "summary.freeSpace"]
-            )
-        ],
-        objectSet=[PC.ObjectSpec(obj=root, skip=True, selectSet=[folders, dc_to_ds])],
-    )
-
-
 def test_traversal_spec_lookup_with_dotted_paths(served, si):
     vc, _ = served
     vc.add_datastore("small", capacity=10_000, free_space=4_000)
     pc = si.content.propertyCollector
     result = pc.RetrievePropertiesEx(
-        [folder_to_datastores(si.content.rootFolder)], PC.RetrieveOptions()
+        [datastore_lookup(si.content.rootFolder, datacenters=False)], PC.RetrieveOptions()
     )
     assert result.token is None
     found = {o.obj._moId: {p.name: p.val for p in o.propSet} for o in result.objects}
@@ -176,7 +151,7 @@ def test_paging_with_max_objects_continue_and_cancel(served, si):
     for n in range(4):
         vc.add_datastore(f"ds-{n}")
     pc = si.content.propertyCollector
-    spec = folder_to_datastores(si.content.rootFolder)
+    spec = datastore_lookup(si.content.rootFolder, datacenters=False)
     first = pc.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=2))
     assert len(first.objects) == 2 and first.token
     second = pc.ContinueRetrievePropertiesEx(first.token)
@@ -370,7 +345,7 @@ def test_unfinished_retrievals_are_bounded_per_session(served, si):
     vc, _ = served
     vc.add_datastore("second")
     pc = si.content.propertyCollector
-    spec = folder_to_datastores(si.content.rootFolder)
+    spec = datastore_lookup(si.content.rootFolder, datacenters=False)
     tokens = [
         pc.RetrievePropertiesEx([spec], PC.RetrieveOptions(maxObjects=1)).token for _ in range(65)
     ]
