@@ -12,13 +12,12 @@ import requests
 from conftest import Api
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import invariant, rule
 from test_download import upload
-from test_state_machine import BackendDriver, HttpDriver
+from test_state_machine import RETENTION, TIMEOUT, BackendDriver, FakeMachine
 
-from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake import ManualClock
 
-TIMEOUT, RETENTION = 300, 300
 FILES = {"a.iso": b"a" * 100, "b.vmdk": b"b" * 3000}
 
 
@@ -31,19 +30,11 @@ class RefDownload:
     prepared: set[str] = field(default_factory=set)
 
 
-class DownloadSessionMachine(RuleBasedStateMachine):
-    driver_kind = "backend"
+class DownloadSessionMachine(FakeMachine):
+    host = "downloads.example.com"
 
     def __init__(self) -> None:
         super().__init__()
-        self.clock = ManualClock()
-        self.vc = FakeVCenter(
-            "downloads.example.com",
-            clock=self.clock,
-            session_timeout=TIMEOUT,
-            session_retention=RETENTION,
-            api_session_timeout=10**9,
-        ).start()
         library = self.vc.create_library("l")
         self.items = [self.vc.create_item(library, f"item-{n}") for n in range(2)]
         api = Api(self.vc)
@@ -54,16 +45,6 @@ class DownloadSessionMachine(RuleBasedStateMachine):
         self.ref: dict[str, RefDownload] = {}
         self.known: list[str] = []
         self.urls: dict[tuple[str, str], str] = {}
-
-    @initialize(protocols=st.randoms(use_true_random=False))
-    def pick_driver(self, protocols) -> None:
-        if self.driver_kind == "backend":
-            self.driver = BackendDriver(self.vc)
-        else:
-            self.driver = HttpDriver(self.vc, lambda: protocols.choice(["api", "rest", "jsonrpc"]))
-
-    def teardown(self) -> None:
-        self.vc.stop()
 
     def tick(self) -> None:
         for sid in [s for s, r in self.ref.items() if self.now > r.deadline]:

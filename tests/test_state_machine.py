@@ -104,25 +104,23 @@ class HttpDriver:
 # --- the machine ----------------------------------------------------------------------------
 
 
-class UpdateSessionMachine(RuleBasedStateMachine):
+class FakeMachine(RuleBasedStateMachine):
+    """A machine driving one fake on a manual clock, straight at the backend or (``http``)
+    over HTTP through a protocol picked at random for each call."""
+
     driver_kind = "backend"
+    host = "machine.example.com"
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock()
         self.vc = FakeVCenter(
-            "machine.example.com",
+            self.host,
             clock=self.clock,
             session_timeout=TIMEOUT,
             session_retention=RETENTION,
             api_session_timeout=10**9,  # logins never idle out: the model is about sessions
         ).start()
-        library = self.vc.create_library("l")
-        self.items = [self.vc.create_item(library, f"item-{n}") for n in range(ITEMS)]
-        self.ref = Reference()
-        self.known: list[str] = []  # every session id ever created (some are gone)
-        self.uploads: dict[tuple[str, str], str] = {}
-        self.ended: dict[str, dict] = {}  # snapshots of ended sessions
 
     @initialize(protocols=st.randoms(use_true_random=False))
     def pick_driver(self, protocols) -> None:
@@ -133,6 +131,17 @@ class UpdateSessionMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.vc.stop()
+
+
+class UpdateSessionMachine(FakeMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        library = self.vc.create_library("l")
+        self.items = [self.vc.create_item(library, f"item-{n}") for n in range(ITEMS)]
+        self.ref = Reference()
+        self.known: list[str] = []  # every session id ever created (some are gone)
+        self.uploads: dict[tuple[str, str], str] = {}
+        self.ended: dict[str, dict] = {}  # snapshots of ended sessions
 
     sessions = st.integers(min_value=0, max_value=50)
 
