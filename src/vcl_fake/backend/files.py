@@ -361,7 +361,7 @@ class SessionFiles(Content):
             session = transfer.session
             self._accept(session, entry, sink)
             for part in transfer.parts:
-                unpacked = SessionFile(part.name, entry.source_type, part_of=entry.name)
+                unpacked = SessionFile(part.name, entry.source_type)
                 unpacked.keep_in_storage = not ovf.is_manifest(
                     part.name
                 ) and not ovf.is_certificate(part.name)

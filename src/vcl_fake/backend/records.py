@@ -83,7 +83,6 @@ class SessionFile:
     content: bytes | None = field(default=None, repr=False)  # descriptor, manifest, certificate
     source: Source | None = None  # PULL: what is being fetched
     pull_started: _dt.datetime | None = None
-    part_of: str | None = None  # the OVA this file was unpacked from
     parsed: Any = field(default=None, repr=False)  # a certificate file, parsed once
     fetching: Any = field(default=None, repr=False)  # a real fetch in flight (fetch.Fetch)
     declared_size: int | None = None  # what the client announced (size is what arrived)
