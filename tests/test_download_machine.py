@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 
 import requests
 from conftest import Api
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 from test_download import upload
-from test_state_machine import RETENTION, TIMEOUT, BackendDriver, FakeMachine
+from test_state_machine import RETENTION, TIMEOUT, BackendDriver, FakeMachine, machine_settings
 
 from vcl_fake import ManualClock
 
@@ -192,12 +191,7 @@ class DownloadSessionMachine(FakeMachine):
 
 
 class TestBackendDownloadMachine(DownloadSessionMachine.TestCase):
-    settings = settings(
-        max_examples=100,
-        stateful_step_count=40,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    settings = machine_settings(100, 40)
 
 
 class HttpDownloadMachine(DownloadSessionMachine):
@@ -205,9 +199,4 @@ class HttpDownloadMachine(DownloadSessionMachine):
 
 
 class TestHttpDownloadMachine(HttpDownloadMachine.TestCase):
-    settings = settings(
-        max_examples=40,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    settings = machine_settings(40, 30)

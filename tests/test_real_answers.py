@@ -17,6 +17,14 @@ from vcl_fake.packages import ovf_package, signed_ovf, signing_certificate
 CLS = "com.vmware.vdcs.cls-main."
 BACKING = [{"type": "DATASTORE", "datastore_id": "datastore-11"}]
 TOKEN = "b8a2a2e3-2314-43cd-a871-6ede0f429751"
+#: What a real vCenter answers a call without a valid login (see messages.AUTH_REQUIRED).
+AUTHENTICATION_REQUIRED = (
+    401,
+    "UNAUTHENTICATED",
+    "com.vmware.vapi.endpoint.method.authentication.required",
+    [],
+    "Authentication required.",
+)
 
 
 @pytest.fixture
@@ -202,15 +210,7 @@ def test_every_operation_needs_authentication(vc, protocol):
     com.vmware.vapi.endpoint.method.authentication.required, no args, "Authentication
     required."."""
     answer = Wire(vc, token="f" * 32).call(protocol, "library.list")
-    assert_answer(
-        answer,
-        protocol,
-        401,
-        "UNAUTHENTICATED",
-        "com.vmware.vapi.endpoint.method.authentication.required",
-        [],
-        "Authentication required.",
-    )
+    assert_answer(answer, protocol, *AUTHENTICATION_REQUIRED)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -495,15 +495,7 @@ def test_uploads_do_not_keep_the_login_alive(vc, wire, item, protocol):
         vc.clock.advance(250)
         assert requests.put(added.result["upload_endpoint"]["uri"], data=b"x").status_code == 200
     answer = wire.call(protocol, "update_session.complete", update_session_id=session_id)
-    assert_answer(
-        answer,
-        protocol,
-        401,
-        "UNAUTHENTICATED",
-        "com.vmware.vapi.endpoint.method.authentication.required",
-        [],
-        "Authentication required.",
-    )
+    assert_answer(answer, protocol, *AUTHENTICATION_REQUIRED)
     again = Wire(vc).call(protocol, "update_session.get", update_session_id=session_id)
     assert again.result["state"] == "ACTIVE"  # a new login finds the session intact
 
@@ -648,15 +640,7 @@ def test_a_wrong_password(vc, protocol):
     UNAUTHENTICATED, com.vmware.vapi.endpoint.method.authentication.required, no args,
     "Authentication required." (the same as no login)."""
     answer = login(vc, protocol, password="wrong_pass")
-    assert_answer(
-        answer,
-        protocol,
-        401,
-        "UNAUTHENTICATED",
-        "com.vmware.vapi.endpoint.method.authentication.required",
-        [],
-        "Authentication required.",
-    )
+    assert_answer(answer, protocol, *AUTHENTICATION_REQUIRED)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -319,16 +319,18 @@ class UpdateSessionMachine(FakeMachine):
             assert self.vc.get_item(item)["content_version"] == str(self.ref.versions[n])
 
 
-MACHINE_SETTINGS = settings(
-    max_examples=200,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+def machine_settings(examples: int, steps: int) -> settings:
+    """``examples`` runs of up to ``steps`` steps, with no deadline (HTTP calls vary)."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
 class TestBackendMachine(UpdateSessionMachine.TestCase):
-    settings = MACHINE_SETTINGS
+    settings = machine_settings(200, 50)
 
 
 class HttpMachine(UpdateSessionMachine):
@@ -336,9 +338,4 @@ class HttpMachine(UpdateSessionMachine):
 
 
 class TestHttpMachine(HttpMachine.TestCase):
-    settings = settings(
-        max_examples=80,
-        stateful_step_count=40,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+    settings = machine_settings(80, 40)
