@@ -27,6 +27,17 @@ USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
 SESSIONS = "/api/content/library/item/update-session"
 
 
+def served_login(url: str, verify: str | bool = False, timeout: float = 10) -> requests.Session:
+    """A session logged in over the socket to a served fake at ``url`` (``verify``: the
+    served CA, or False for plain HTTP); no environment overrides (REQUESTS_CA_BUNDLE)."""
+    http = requests.Session()
+    http.trust_env, http.verify = False, verify
+    response = http.post(url + "/api/session", auth=(USER, PASSWORD), timeout=timeout)
+    assert response.status_code == 201, response.text
+    http.headers["vmware-api-session-id"] = response.json()
+    return http
+
+
 class Api:
     """A thin /api client: ``api.post(path, json=...)`` etc. on a logged-in session."""
 

@@ -17,7 +17,7 @@ import time
 
 import pytest
 import requests
-from conftest import Api
+from conftest import Api, served_login
 from test_download import DOWNLOADS, upload
 
 from vcl_fake import FakeVCenter
@@ -48,12 +48,7 @@ def served():
         api = Api(vc)
         upload(api, item, {"big.iso": DATA})
         with vc.serve() as url:
-            http = requests.Session()
-            http.verify, http.trust_env = str(vc.server.ca_file), False
-            login = http.post(
-                f"{url}/api/session", auth=("administrator@vsphere.local", "VMware1!")
-            )
-            http.headers["vmware-api-session-id"] = login.json()
+            http = served_login(url, str(vc.server.ca_file))
             yield vc, (http, url), item, url, http
             http.close()
 
@@ -134,12 +129,7 @@ def test_serve_command_fetches_with_the_fetch_option(tmp_path):
     )
     try:
         url = proc.stdout.readline().strip().removeprefix("vcl-fake listening on ")  # type: ignore[union-attr]
-        with requests.Session() as http_:
-            http_.trust_env = False
-            login = http_.post(
-                f"{url}/api/session", auth=("administrator@vsphere.local", "VMware1!")
-            )
-            http_.headers["vmware-api-session-id"] = login.json()
+        with served_login(url) as http_:
             item = http_.get(
                 f"{url}/api/content/library/item",
                 params={"library_id": http_.get(f"{url}/api/content/library").json()[0]},

@@ -11,13 +11,12 @@ from email.message import Message
 
 import pytest
 import requests
+from conftest import served_login
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.server import FramingError, body_length
-
-USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
 
 
 def _ipv6_available() -> bool:
@@ -27,15 +26,6 @@ def _ipv6_available() -> bool:
     except OSError:
         return False
     return True
-
-
-def login(url: str, verify: str | bool = False) -> requests.Session:
-    http = requests.Session()
-    http.trust_env, http.verify = False, verify
-    response = http.post(url + "/api/session", auth=(USER, PASSWORD), timeout=5)
-    assert response.status_code == 201, response.text
-    http.headers["vmware-api-session-id"] = response.json()
-    return http
 
 
 def address(url: str) -> tuple[str, int]:
@@ -64,7 +54,7 @@ def test_a_silent_tls_client_blocks_neither_others_nor_the_exit():
     with vc.serve() as url:
         silent = socket.create_connection(address(url), timeout=5)  # never says ClientHello
         start = time.monotonic()
-        http = login(url, str(vc.server.ca_file))
+        http = served_login(url, str(vc.server.ca_file))
         assert http.get(url + "/api/content/library", timeout=5).json() == []
         assert time.monotonic() - start < 3
         leaving = time.monotonic()
@@ -96,7 +86,10 @@ def test_connections_are_bounded(monkeypatch):
         deadline = time.monotonic() + 5
         while True:  # the slots come back as the held connections' threads notice
             try:
-                assert login(url).get(url + "/api/content/library", timeout=5).status_code == 200
+                assert (
+                    served_login(url).get(url + "/api/content/library", timeout=5).status_code
+                    == 200
+                )
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline
@@ -118,7 +111,7 @@ def plain(served_plain):
 
 def upload_path(vc: FakeVCenter, url: str) -> bytes:
     """The path of a live upload URL (a fresh item and session)."""
-    http = login(url)
+    http = served_login(url)
     item = vc.create_item(vc.library, f"item-{time.monotonic_ns()}")
     sessions = url + "/api/content/library/item/update-session"
     session = http.post(sessions, json={"library_item_id": item}, timeout=5).json()
@@ -155,7 +148,7 @@ def test_bad_framing_gets_a_clean_400(served_plain, headers, body, why, path):
     assert error["error_type"] == "INVALID_REQUEST"
     assert error["messages"][0]["id"] == "vcl_fake.server.request_refused"
     assert why in error["messages"][0]["default_message"]
-    assert login(plain).get(plain + "/api/content/library", timeout=5).status_code == 200
+    assert served_login(plain).get(plain + "/api/content/library", timeout=5).status_code == 200
 
 
 @settings(
@@ -208,7 +201,7 @@ def test_ipv4_and_ipv6_binds(bind):
             bind, f"https://{bind}:"
         )
         assert url.startswith(expected)
-        http = login(url, str(vc.server.ca_file))
+        http = served_login(url, str(vc.server.ca_file))
         assert http.get(url + "/api/content/library", timeout=5).json() == []
         token = {"vcl-fake-token": vc.server.control_token}
         assert http.get(url + "/_vcl_fake/clock", headers=token, timeout=5).status_code == 200
@@ -236,5 +229,5 @@ def test_tls_handshake_failures_leave_the_server_serving():
             pytest.raises(ssl.SSLCertVerificationError),
         ):
             context.wrap_socket(sock, server_hostname="127.0.0.1")
-        http = login(url, str(vc.server.ca_file))
+        http = served_login(url, str(vc.server.ca_file))
         assert http.get(url + "/api/content/library", timeout=5).status_code == 200

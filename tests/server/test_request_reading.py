@@ -10,11 +10,11 @@ import time
 
 import pytest
 import requests
+from conftest import served_login
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.server import MAX_HEADER_LINE, MAX_HEADERS, _Headers
 
-USER = ("administrator@vsphere.local", "VMware1!")
 SESSIONS = "/api/content/library/item/update-session"
 MIB = 1 << 20
 
@@ -56,9 +56,7 @@ def served():
     vc = FakeVCenter("reading.example.com", clock=ManualClock())
     item = vc.create_item(vc.create_library("l"), "i", type="iso")
     with vc.serve(tls=False) as url:
-        http = requests.Session()
-        http.trust_env = False
-        http.headers["vmware-api-session-id"] = http.post(url + "/api/session", auth=USER).json()
+        http = served_login(url)
         yield vc, url, http, item
 
 
@@ -136,10 +134,7 @@ def test_serve_keeps_content_unless_told_not_to(flag):
         try:
             assert proc.stdout is not None
             url = proc.stdout.readline().strip().removeprefix("vcl-fake listening on ")
-            http = requests.Session()
-            http.trust_env = False
-            token = http.post(url + "/api/session", auth=USER).json()
-            http.headers["vmware-api-session-id"] = token
+            http = served_login(url)
             item = http.post(
                 url + "/api/content/library/item?action=find", json={"name": "photon-5"}
             ).json()[0]
