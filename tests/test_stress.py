@@ -6,12 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-import requests
+from conftest import SESSIONS, served_login
 
 from vcl_fake import FakeVCenter, ManualClock
 
-USER = ("administrator@vsphere.local", "VMware1!")
-SESSIONS = "/api/content/library/item/update-session"
 THREADS, ROUNDS = 12, 12
 
 
@@ -25,12 +23,7 @@ def run_stress(base: str, verify, vc: FakeVCenter) -> None:
 
     def worker(n: int) -> None:
         try:
-            http = requests.Session()
-            http.trust_env = False
-            http.verify = verify
-            http.headers["vmware-api-session-id"] = http.post(
-                base + "/api/session", auth=USER, timeout=30
-            ).json()
+            http = served_login(base, verify, timeout=30)
             item = shared[(n // 2) % 2] if n % 2 else own[n // 2]
             for k in range(ROUNDS):
                 payload = f"thread {n} round {k} ".encode() * (50 + n)

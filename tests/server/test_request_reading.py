@@ -10,12 +10,11 @@ import time
 
 import pytest
 import requests
-from conftest import served_login
+from conftest import SESSIONS, served_login
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.server import MAX_HEADER_LINE, MAX_HEADERS, _Headers
 
-SESSIONS = "/api/content/library/item/update-session"
 MIB = 1 << 20
 
 

@@ -15,13 +15,11 @@ import time
 import pytest
 import requests
 from clients.conftest import find_client
+from conftest import PASSWORD, SESSIONS, USER
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.control import Control
 from vcl_fake.protocols.http import Headers, Request
-
-USER, PASSWORD = "administrator@vsphere.local", "VMware1!"
-SESSIONS = "/api/content/library/item/update-session"
 
 
 class Client:
