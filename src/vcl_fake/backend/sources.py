@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import ipaddress
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,9 +86,24 @@ def uri_scheme(uri: str) -> str | None:
     try:
         parts = urlsplit(uri)
         parts.port  # noqa: B018  (a bad port is found here)
+        _check_bracketed_host(parts.netloc)
     except ValueError:
         return None
     return parts.scheme.lower()
+
+
+def _check_bracketed_host(netloc: str) -> None:
+    """Raise ValueError unless a ``[...]`` host is an IPv6 address or an IPvFuture literal
+    (RFC 3986), as urllib itself checks from Python 3.11.4 on, on every Python."""
+    host = netloc.rpartition("@")[2]
+    if not host.startswith("["):
+        return
+    inside = host[1:].partition("]")[0]
+    if inside[:1] in ("v", "V"):
+        if not re.fullmatch(r"v[0-9a-f]+\.[a-z0-9._~!$&'()*+,;=:-]+", inside, re.IGNORECASE):
+            raise ValueError(f"invalid IPvFuture host {inside!r}")
+        return
+    ipaddress.IPv6Address(inside)  # a scope id (%eth0) is accepted, anything else raises
 
 
 def make_source(
