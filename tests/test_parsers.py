@@ -27,7 +27,7 @@ from vcl_fake.contract.check import RecordingError, check_file
 from vcl_fake.contract.types import Scalar, parse_datetime
 from vcl_fake.errors import VapiError
 from vcl_fake.packages import certificate_file, ova, ovf_package, signing_certificate
-from vcl_fake.protocols.http import Headers, Request
+from vcl_fake.protocols.http import MAX_JSON_DEPTH, Headers, Request, parse_json
 from vcl_fake.scenario import ScenarioError, read
 
 FUZZ = settings(
@@ -178,6 +178,24 @@ def test_fuzz_datetimes(text):
     except ValueError:
         return
     assert moment.utcoffset().total_seconds() == 0
+
+
+# --- JSON bodies -------------------------------------------------------------------------------
+def test_json_nesting_is_bounded_the_same_on_every_python():
+    assert parse_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)  # as deep as allowed
+    for deeper in (MAX_JSON_DEPTH + 1, 3000):  # 3.13's decoder parses 3000 levels itself
+        with pytest.raises(ValueError, match="nests too deeply"):
+            parse_json("[" * deeper + "]" * deeper)
+    with pytest.raises(ValueError, match="nests too deeply"):
+        parse_json('{"a":' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1))
+
+
+def test_deeply_nested_api_bodies_are_invalid_arguments(vc, api, item):
+    before = api.get(SESSIONS).json()
+    body = b"[" * 3000 + b"]" * 3000
+    response = api.post(SESSIONS, data=body, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "INVALID_ARGUMENT")
+    assert api.get(SESSIONS).json() == before
 
 
 # --- URIs ------------------------------------------------------------------------------------

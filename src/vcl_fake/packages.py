@@ -143,9 +143,11 @@ def _certificate(
     chain: tuple[str, ...]
     if issuer is None:
         issuer_name, signing_key, chain = _name(subject), key, ()
+        issuer_public_key = key.public_key()
     else:
         issuer_cert = x509.load_pem_x509_certificate(issuer.certificate_pem.encode())
         issuer_name, signing_key = issuer_cert.subject, issuer.key
+        issuer_public_key = issuer_cert.public_key()
         chain = (issuer.certificate_pem, *issuer.chain_pems)
     builder = (
         x509.CertificateBuilder()
@@ -157,6 +159,11 @@ def _certificate(
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        # required by strict verifiers (Python 3.13's default VERIFY_X509_STRICT, RFC 5280)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key),
+            critical=False,
+        )
     )
     if ca:
         usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)

@@ -97,6 +97,20 @@ def test_the_certificate_is_served_and_pinned(served):
         Client(client.url, True).login()  # not trusted by the system store
 
 
+def test_the_served_chain_passes_strict_x509_verification(served):
+    """Python 3.13 verifies with VERIFY_X509_STRICT by default: every certificate needs an
+    authority key identifier that names its issuer's subject key identifier."""
+    vc, client = served
+    host, port = client.url.removeprefix("https://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=str(vc.server.ca_file))
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        assert tls.version() in ("TLSv1.2", "TLSv1.3")
+
+
 def test_legacy_rest_and_jsonrpc_over_the_socket(served):
     _, client = served
     r = client.http.post(client.url + "/rest/com/vmware/cis/session", auth=(USER, PASSWORD))

@@ -13,13 +13,32 @@ Body = bytes | Iterable[bytes] | None
 API_BODY_LIMIT = 64 * 1024 * 1024
 
 
+#: The deepest JSON nesting accepted (the vAPI's structures nest a few levels); the same on
+#: every Python, whatever its own recursion limits (3.13's JSON decoder goes far deeper).
+MAX_JSON_DEPTH = 100
+
+
 def parse_json(data: bytes | str) -> Any:
-    """``json.loads`` that fails with ValueError, never RecursionError (deeply nested input);
-    ``NaN`` and ``Infinity``, which are not JSON, are refused."""
+    """``json.loads`` that fails with ValueError, never RecursionError: input nested deeper
+    than MAX_JSON_DEPTH is refused, and ``NaN`` and ``Infinity``, not JSON, too."""
     try:
-        return json.loads(data, parse_constant=_not_json)
+        value = json.loads(data, parse_constant=_not_json)
     except RecursionError:
         raise ValueError("the JSON nests too deeply") from None
+    if len(data) > 2 * MAX_JSON_DEPTH:  # shorter input cannot nest that deep
+        _check_depth(value)
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    """Raise ValueError if ``value`` nests deeper than MAX_JSON_DEPTH (walked iteratively)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("the JSON nests too deeply")
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def _not_json(name: str) -> Any:
