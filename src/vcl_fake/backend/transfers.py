@@ -31,6 +31,7 @@ from vcl_fake.errors import vapi_error
 
 SPOOL_IN_MEMORY = 1024 * 1024  # larger content goes to a temporary file on disk
 WRITE_QUEUE = 4  # chunks waiting for the writer thread at most
+WRITE_SIZE = 32 * 1024  # bytes per write to a spool on disk
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
 
@@ -116,7 +117,9 @@ class _Writer:
         while (chunk := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.spool.write(chunk)
+                    view = memoryview(chunk)
+                    for start in range(0, len(view), WRITE_SIZE):
+                        self.spool.write(view[start : start + WRITE_SIZE])
                 except BaseException as exc:  # a full disk: reported to the caller
                     self.error = exc
 
