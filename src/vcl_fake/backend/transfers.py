@@ -8,7 +8,8 @@ Content that is kept stays in memory up to :data:`SPOOL_IN_MEMORY` bytes; a larg
 to an unnamed temporary file, written by a :class:`_Writer` thread fed through a small
 bounded queue, so that hashing (in the caller's thread) and writing overlap: an upload
 costs about the larger of the two, not their sum, and holds at most
-:data:`WRITE_QUEUE` chunks in memory.
+:data:`WRITE_QUEUE` chunks in memory. The writer writes :data:`WRITE_SIZE` bytes at a time:
+the kernel copies larger writes into the page cache of a kept file several times slower.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from vcl_fake.errors import vapi_error
 
 SPOOL_IN_MEMORY = 1024 * 1024  # larger content goes to a temporary file on disk
 WRITE_QUEUE = 4  # chunks waiting for the writer thread at most
-WRITE_SIZE = 32 * 1024  # bytes per write to a spool on disk
+WRITE_SIZE = 32 * 1024  # bytes per write to a spool on disk (see bench/pagecache.py)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
 
