@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 
 from vcl_fake import messages as M
 from vcl_fake.backend.sources import CHUNK, Source
+from vcl_fake.backend.transfers import SPOOL_IN_MEMORY
 from vcl_fake.errors import Message, message
 
 log = logging.getLogger("vcl_fake")
 LOOPBACK, ANY = "loopback", "any"
 TIMEOUT = 30.0  # seconds a silent server is waited for
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 def policy(value: bool | str | None) -> str | None:
