@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 import requests
 import responses
 from requests.adapters import HTTPAdapter
+from responses import _form_response, _handle_body
+from urllib3 import HTTPHeaderDict
 from urllib3.exceptions import ProtocolError
 
 from vcl_fake.protocols.http import Headers, Request, Response, Scripted
@@ -66,11 +68,14 @@ class ResponsesAdapter:
         registration = _AnyMethod("GET", url, callback=self._callback, content_type=None)
         registration._calls = _Unrecorded()
         self.mock.add(registration)
+        self.mock._registration = registration
         self._starts = 0  # how many start() calls are not yet matched by a stop()
         self._starts_lock = threading.Lock()
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes | io.BufferedReader]:
-        request = Request(prepared.method, prepared.url, Headers(prepared.headers), prepared.body)
+        headers = prepared.headers  # requests' CaseInsensitiveDict: its keys come lower-cased
+        pairs = headers.lower_items() if hasattr(headers, "lower_items") else headers.items()
+        request = Request(prepared.method, prepared.url, Headers(pairs), prepared.body)
         try:
             response = self.handle(request)
         except Scripted as scripted:
@@ -138,6 +143,7 @@ class _PrivateMock(responses.RequestsMock):
     docstring) and parses no query parameters (nothing of its one registration reads them)."""
 
     _vcl_fake = True
+    _registration: Any = None
 
     def __init__(self) -> None:
         super().__init__(assert_all_requests_are_fired=False)
@@ -146,6 +152,9 @@ class _PrivateMock(responses.RequestsMock):
     def _parse_request_params(self, url: str) -> dict[str, Any]:
         return {}
 
+    def _find_match(self, request: Any) -> tuple[Any, list[str]]:
+        return self._registration, []  # its one registration answers every request it is given
+
 
 class _AnyMethod(responses.CallbackResponse):
     """One registration that answers every method on the fake's host (the interceptor hands
@@ -153,6 +162,12 @@ class _AnyMethod(responses.CallbackResponse):
 
     def matches(self, request: Any) -> tuple[bool, str]:
         return True, ""
+
+    def get_response(self, request: Any) -> Any:
+        """The callback's answer as ``responses`` builds it, without what a registration
+        with no headers or content type of its own needs (merging those in)."""
+        status, headers, body = self.callback(request)
+        return _form_response(_handle_body(body), HTTPHeaderDict(headers), status, request.method)
 
 
 class _StreamIO(io.RawIOBase):

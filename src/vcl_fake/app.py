@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlsplit
 
 from vcl_fake.contract.operations import STATIC_PATH
 from vcl_fake.dispatcher import Dispatcher
@@ -52,7 +51,7 @@ class Application:
         self.vim25 = Vim25Protocol(dispatcher)
 
     def handle(self, request: Request) -> Response:
-        query = urlsplit(request.url).query
+        query = request.query_string
         exchange = self.journal.open(request_line(request, query))
         response: Response | None = None
         try:

@@ -12,7 +12,6 @@ do not read it back: the scenario engine counts what they need as calls end.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import re
 import threading
@@ -141,14 +140,10 @@ class Journal:
                 )
             )
             return
-        with self._lock:
+        with self._lock:  # stamped in place: a call is frozen to its readers, not to its journal
             for call in exchange.calls:
-                for n in range(len(self._calls) - 1, -1, -1):  # recent calls are near the end
-                    if self._calls[n] is call:
-                        self._calls[n] = dataclasses.replace(
-                            call, request=exchange.request, status=status
-                        )
-                        break
+                object.__setattr__(call, "request", exchange.request)
+                object.__setattr__(call, "status", status)
 
     def reset(self) -> None:
         with self._lock:

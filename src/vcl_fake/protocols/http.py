@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ class Headers(dict[str, str]):
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
-        super().__init__((k.lower(), v) for k, v in pairs)
+        super().__init__({k.lower(): v for k, v in pairs})
 
     def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
@@ -102,14 +103,16 @@ class Request:
     #: ``scheme://host:port`` the client addressed (URLs handed back point there).
     origin: str = field(init=False)
     query_items: list[tuple[str, str]] = field(init=False)  # repeated parameters kept
+    query_string: str = field(init=False)  # the query as it came (the journal shows it)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
-        parts = urlsplit(self.url)
-        self.path = parts.path or "/"
-        self.query_items = parse_qsl(parts.query, keep_blank_values=True)
+        scheme, netloc, path, query, _ = urlsplit(self.url)
+        self.path = path or "/"
+        self.query_string = query
+        self.query_items = parse_qsl(query, keep_blank_values=True) if query else []
         self.query = dict(self.query_items)
-        self.origin = _origin(parts)
+        self.origin = _origin(scheme, netloc)
 
     def chunks(self) -> Iterator[bytes]:
         """The body as a stream of byte chunks, never joined."""
@@ -125,6 +128,9 @@ class Request:
     def read(self, limit: int | None = None) -> bytes:
         """The whole body (for API calls, which are small; uploads use :meth:`chunks`)."""
         limit = API_BODY_LIMIT if limit is None else limit
+        body = self.body
+        if isinstance(body, bytes) and len(body) <= limit:  # the usual case: no copy
+            return body
         out = bytearray()
         for chunk in self.chunks():
             out += chunk
@@ -165,7 +171,10 @@ def _guarded(body: Iterable[bytes | str]) -> Iterator[bytes]:
         yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
 
 
-def _origin(parts: SplitResult) -> str:
+@functools.lru_cache(maxsize=64)
+def _origin(scheme: str, netloc: str) -> str:
+    """``scheme://host:port`` (a fake sees few origins: each is worked out once)."""
+    parts = SplitResult(scheme, netloc, "", "", "")
     scheme = parts.scheme or "https"
     host = parts.hostname or ""
     shown = f"[{host}]" if ":" in host else host
