@@ -140,7 +140,8 @@ class ResponsesAdapter:
 
 class _PrivateMock(responses.RequestsMock):
     """A fake's own mock (``_vcl_fake`` marks it): it records no call (see the module
-    docstring) and parses no query parameters (nothing of its one registration reads them)."""
+    docstring), parses no query parameters (nothing of its one registration reads them) and
+    hands every request to that registration without a registry search."""
 
     _vcl_fake = True
     _registration: Any = None
