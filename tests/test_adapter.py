@@ -7,7 +7,7 @@ import io
 import pytest
 import requests
 import responses
-from conftest import PASSWORD, USER
+from conftest import PASSWORD, SESSIONS, USER, assert_error
 
 from vcl_fake import FakeVCenter
 
@@ -201,3 +201,15 @@ def test_a_refused_activation_is_not_counted():
         assert not other.active
     with other:
         assert login_status(other.url) == 201
+
+
+def test_an_api_body_sent_as_bytes_is_read_whole_up_to_the_limit(vc, api, item, monkeypatch):
+    monkeypatch.setattr("vcl_fake.protocols.http.API_BODY_LIMIT", 1024)
+    spec = b'{"library_item_id": "%s"}' % item.encode()
+    at_limit = spec[:-1] + b" " * (1024 - len(spec)) + b"}"
+    headers = {"Content-Type": "application/json"}
+    created = api.post(SESSIONS, data=at_limit, headers=headers)
+    assert created.status_code == 201, created.text
+    refused = api.post(SESSIONS, data=at_limit[:-1] + b" }", headers=headers)  # one byte over
+    assert_error(refused, 400, "INVALID_ARGUMENT", "vapi.json.read.invalid")
+    assert [s["id"] for s in vc.sessions()] == [created.json()]
