@@ -22,8 +22,12 @@ MAX_JSON_DEPTH = 100
 def parse_json(data: bytes | str) -> Any:
     """``json.loads`` that fails with ValueError, never RecursionError: input nested deeper
     than MAX_JSON_DEPTH is refused, and ``NaN`` and ``Infinity``, not JSON, too."""
+    if not isinstance(data, str):  # as json.loads reads bytes: UTF-8, -16 or -32
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    elif data.startswith("\ufeff"):  # as json.loads refuses it in text
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
     try:
-        value = json.loads(data, parse_constant=_not_json)
+        value = _DECODE(data)
     except RecursionError:
         raise ValueError("the JSON nests too deeply") from None
     if len(data) > 2 * MAX_JSON_DEPTH:  # shorter input cannot nest that deep
@@ -44,6 +48,12 @@ def _check_depth(value: Any) -> None:
 
 def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+# One decoder and one encoder, made once (json.loads and json.dumps with options build one
+# per call); both hold only their options.
+_DECODE = json.JSONDecoder(parse_constant=_not_json).decode
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class Scripted(Exception):
@@ -152,7 +162,7 @@ class Response:
     @classmethod
     def json(cls, status: int, value: Any, headers: Mapping[str, str] | None = None) -> Response:
         out = {"Content-Type": "application/json", **(headers or {})}
-        return cls(status, out, json.dumps(value, separators=(",", ":")).encode())
+        return cls(status, out, _ENCODE(value).encode())
 
     @classmethod
     def empty(cls, status: int = 204) -> Response:
