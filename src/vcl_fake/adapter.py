@@ -28,6 +28,7 @@ request bodies with it; the fake's own journal is what tests read.
 from __future__ import annotations
 
 import fnmatch
+import http.client
 import io
 import re
 import threading
@@ -39,12 +40,13 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 from responses import _form_response, _handle_body
-from urllib3 import HTTPHeaderDict
+from urllib3 import HTTPHeaderDict, HTTPResponse
 from urllib3.exceptions import ProtocolError
 
 from vcl_fake.protocols.http import Headers, Request, Response, Scripted
 
 CHUNK = 1 << 20
+_REASONS = http.client.responses
 _REAL_SEND = responses._real_send  # requests' own transport
 _SEND_ARGS = ("stream", "timeout", "verify", "cert", "proxies")
 #: Hosts that are never "the network": served fakes and local test servers live there.
@@ -166,9 +168,22 @@ class _AnyMethod(responses.CallbackResponse):
 
     def get_response(self, request: Any) -> Any:
         """The callback's answer as ``responses`` builds it, without what a registration
-        with no headers or content type of its own needs (merging those in)."""
+        with no headers or content type of its own needs (merging those in), and without
+        the stand-in for ``http.client``'s response that ``responses`` wraps every answer
+        in: ``requests`` reads only cookies off it, so only an answer setting one gets it
+        (half the cost of forming an answer)."""
         status, headers, body = self.callback(request)
-        return _form_response(_handle_body(body), HTTPHeaderDict(headers), status, request.method)
+        fields = HTTPHeaderDict(headers)
+        if "set-cookie" in fields:
+            return _form_response(_handle_body(body), fields, status, request.method)
+        return HTTPResponse(
+            status=status,
+            reason=_REASONS.get(status),
+            body=_handle_body(body),
+            headers=fields,
+            preload_content=False,
+            request_method=request.method,
+        )
 
 
 class _StreamIO(io.RawIOBase):

@@ -123,6 +123,20 @@ def test_the_cookie_is_read_leniently(sdk, form):
     assert deserialize(response, "CurrentTime") == sdk.vc.clock.now()
 
 
+def test_a_requests_session_keeps_the_login_cookie_and_sends_it_back(sdk):
+    """In-process answers that set a cookie reach requests' cookie jar (the adapter forms
+    them as responses does); answers that set none leave the jar as it was."""
+    sdk.login()
+    assert [(c.name, c.domain, c.path) for c in sdk.http.cookies] == [
+        ("vmware_soap_session", "vcenter.example.com", "/")
+    ]
+    response = sdk.post(CURRENT_TIME)  # no Cookie header of its own: the jar's is sent
+    assert response.status_code == 200
+    assert deserialize(response, "CurrentTime") == sdk.vc.clock.now()
+    assert "Set-Cookie" not in response.headers
+    assert len(sdk.http.cookies) == 1
+
+
 def test_no_cookie_is_not_authenticated(sdk):
     response = sdk.post(CURRENT_TIME, Cookie="")
     assert response.status_code == 500
