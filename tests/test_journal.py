@@ -6,7 +6,9 @@ import requests
 from conftest import PASSWORD, USER, Api
 
 from vcl_fake import FakeVCenter, ManualClock
+from vcl_fake.contract.operations import routable
 from vcl_fake.contract.types import REDACTED as SECRET
+from vcl_fake.contract.types import List, Map, Optional, Scalar, Struct
 from vcl_fake.journal import JOURNAL_LIMIT
 
 
@@ -80,3 +82,22 @@ def test_secrets_sent_with_bad_input_are_not_journaled_either(vc):
     response = api.post("/api/content/local-library", json=spec)
     assert response.status_code == 400
     assert "hunter2" not in repr(vc.calls)
+
+
+def test_only_types_that_can_hold_a_secret_are_copied_for_the_journal():
+    """Values of secret-free types are journaled as they are; any secret nested in an
+    optional, a list, a map or a structure (even a recursive one) is found."""
+    plain = Struct("plain")
+    plain.fields = {"name": Scalar("string"), "again": Optional(plain)}  # recursive
+    hidden = Struct("hidden")
+    hidden.fields = {"inner": Optional(List(Map(Scalar("string"), Scalar("secret"))))}
+    assert not plain.holds_secret()
+    assert hidden.holds_secret()
+    value = {"name": "a", "again": None}
+    assert plain.redact(value) == value
+    assert hidden.redact({"inner": [{"k": "hunter2"}]}) == {"inner": [{"k": SECRET}]}
+    ops = {op.alias: op for op in routable()}
+    assert ops["local_library.create"].secret_input
+    assert not ops["update_session.get"].secret_input
+    assert ops["session.login"].output.holds_secret()
+    assert not ops["file.add"].output.holds_secret()

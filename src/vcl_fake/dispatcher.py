@@ -185,8 +185,8 @@ class Dispatcher:
 def _redacted_result(op: Operation, result: Any) -> Any:
     """The result as the journal keeps it: every field the contract marks secret (a login's
     session token) replaced."""
-    if result is None:
-        return None
+    if result is None or not op.output.holds_secret():
+        return result
     try:
         return op.output.redact(result)
     except (TypeError, AttributeError, KeyError):  # a result of another shape: kept whole

@@ -174,11 +174,19 @@ class Operation:
     #: Parameters the journal never records (capability tokens).
     hidden: frozenset[str] = frozenset()
 
-    def redact(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Decoded inputs as the journal shows them: secrets replaced (see ``types.REDACTED``)."""
+    def redact(self, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Decoded inputs as the journal shows them: secrets replaced (see ``types.REDACTED``);
+        inputs with no parameter that can hold one, as they are."""
+        if not self.secret_input:
+            return inputs
         return {name: self.params[name].redact(value) for name, value in inputs.items()}
 
-    @property
+    @functools.cached_property
+    def secret_input(self) -> bool:
+        """Whether a parameter can carry a secret (see ``VType.holds_secret``)."""
+        return any(ptype.holds_secret() for ptype in self.params.values())
+
+    @functools.cached_property
     def handler_name(self) -> str:
         """The backend method serving this operation: ``update_session_create``."""
         return self.alias.replace(".", "_")

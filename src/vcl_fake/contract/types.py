@@ -95,6 +95,15 @@ class VType:
         """A decoded value with every secret replaced by :data:`REDACTED` (for the journal)."""
         return value
 
+    def holds_secret(self) -> bool:
+        """Whether a value of this type can carry a secret (or needs turning into plain data
+        for the journal). The journal keeps values of other types as they are, without the
+        copy ``redact`` makes (found once; the contract's types do not change)."""
+        found: bool | None = self.__dict__.get("_holds_secret")
+        if found is None:
+            found = self._holds_secret = _secret_in(self, set())
+        return found
+
     def describe(self) -> str:
         return type(self).__name__.lower()
 
@@ -452,6 +461,21 @@ def redact_untyped(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_untyped(v) for v in value]
     return value
+
+
+def _secret_in(vtype: VType, seen: set[int]) -> bool:
+    if id(vtype) in seen:  # a recursive structure: its fields are being looked at already
+        return False
+    seen.add(id(vtype))
+    if isinstance(vtype, Scalar):
+        return vtype.kind == "secret"
+    if isinstance(vtype, (Optional, List)):
+        return _secret_in(vtype.element, seen)
+    if isinstance(vtype, Map):
+        return _secret_in(vtype.key, seen) or _secret_in(vtype.value, seen)
+    if isinstance(vtype, Struct):
+        return any(_secret_in(field, seen) for field in vtype.fields.values())
+    return isinstance(vtype, Native)  # shown as plain data; enums, dynamic values, void: as is
 
 
 def _join(path: str, field: str) -> str:
