@@ -4,6 +4,7 @@ result), never another exception. One test per reported example, one fuzz test p
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import io
 import json
 import math
@@ -24,7 +25,7 @@ from vcl_fake.backend.sources import uri_scheme
 from vcl_fake.backend.transfers import check_file_name
 from vcl_fake.clock import LATEST, MAX_DURATION
 from vcl_fake.contract.check import RecordingError, check_file
-from vcl_fake.contract.types import Scalar, parse_datetime
+from vcl_fake.contract.types import Scalar, format_datetime, parse_datetime
 from vcl_fake.errors import VapiError
 from vcl_fake.packages import certificate_file, ova, ovf_package, signing_certificate
 from vcl_fake.protocols.http import MAX_JSON_DEPTH, Headers, Request, parse_json
@@ -168,6 +169,23 @@ def test_datetimes_at_the_calendar_edges_are_refused_cleanly(text):
 def test_a_datetime_at_the_edge_in_utc_is_accepted():
     assert parse_datetime("9999-12-31T23:59:59Z").year == 9999
     assert parse_datetime("0001-01-01T01:00:00+01:00").year == 1
+
+
+def test_datetimes_are_written_in_rfc_3339_with_milliseconds_and_a_four_digit_year():
+    assert format_datetime(parse_datetime("0001-01-01T01:00:00.1234+01:00")) == (
+        "0001-01-01T00:00:00.123Z"
+    )
+    assert format_datetime(parse_datetime("2026-03-04T05:06:07+05:00")) == (
+        "2026-03-04T00:06:07.000Z"
+    )
+
+
+@FUZZ
+@given(st.datetimes(timezones=st.just(_dt.timezone.utc)))
+def test_fuzz_written_datetimes_read_back_to_the_millisecond(moment):
+    text = format_datetime(moment)
+    assert len(text) == 24 and text.endswith("Z")
+    assert parse_datetime(text) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @FUZZ

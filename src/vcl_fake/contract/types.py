@@ -54,8 +54,8 @@ def mismatch(path: str, expected: str, value: object) -> Exception:
 
 def format_datetime(moment: _dt.datetime) -> str:
     """vAPI's datetime form: ``2026-01-01T00:00:00.000Z`` (UTC, milliseconds)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat: "+00:00" ends it; it pads the year to four digits, as RFC 3339 requires
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_datetime(text: str) -> _dt.datetime:
