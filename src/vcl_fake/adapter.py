@@ -76,8 +76,11 @@ class ResponsesAdapter:
 
     def _callback(self, prepared: Any) -> tuple[int, dict[str, str], bytes | io.BufferedReader]:
         headers = prepared.headers  # requests' CaseInsensitiveDict: its keys come lower-cased
-        pairs = headers.lower_items() if hasattr(headers, "lower_items") else headers.items()
-        request = Request(prepared.method, prepared.url, Headers(pairs), prepared.body)
+        if hasattr(headers, "lower_items"):
+            fields = Headers.lowered(headers.lower_items())
+        else:
+            fields = Headers(headers)
+        request = Request(prepared.method, prepared.url, fields, prepared.body)
         try:
             response = self.handle(request)
         except Scripted as scripted:

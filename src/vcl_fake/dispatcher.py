@@ -43,10 +43,12 @@ class Credentials:
     password: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Invocation:
     """One decoded request: the operation, its raw parameters, the caller's credentials and
-    the origin (``scheme://host:port``) the client addressed, which URLs in the answer use."""
+    the origin (``scheme://host:port``) the client addressed, which URLs in the answer use.
+    Not changed once built (``dataclasses.replace`` makes another); not frozen, which would
+    make building one, once per call, four times as slow."""
 
     protocol: str
     operation: Operation

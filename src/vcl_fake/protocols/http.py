@@ -92,6 +92,13 @@ class Headers(dict[str, str]):
         pairs = items.items() if isinstance(items, Mapping) else items
         super().__init__({k.lower(): v for k, v in pairs})
 
+    @classmethod
+    def lowered(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
+        """Headers from pairs whose names are lower-cased already (``requests``' own)."""
+        headers = cls()
+        dict.update(headers, pairs)
+        return headers
+
     def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
