@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,12 +73,6 @@ STATIC_PATH = "/cls/static/"
 PROBE = "file.probe"
 
 
-def _path_group(found: re.Match[str]) -> str:
-    """``{resource-pool}`` (escaped) -> a regex group named ``resource_pool``."""
-    name = found.group(1).replace("\\", "").replace("-", "_")
-    return f"(?P<{name}>[^/]+)"
-
-
 @dataclass(frozen=True, eq=False)
 class Route:
     """An ``/api`` route: method, path template, and how parameters travel."""
@@ -112,22 +105,20 @@ class Route:
         )
 
     @functools.cached_property
-    def pattern(self) -> re.Pattern[str]:
-        """Built on first use: most of the bindings' routes are never asked for."""
-        # a URL variable may hold a hyphen ({resource-pool}); regex groups may not
-        regex = re.sub(r"\\{([\w\\-]+)\\}", _path_group, re.escape(self.template))
-        return re.compile(regex + r"/?")
+    def variables(self) -> tuple[str, ...]:
+        """The parameters the template's variable segments carry, in path order (a URL
+        variable may hold a hyphen: ``{resource-pool}`` carries ``resource_pool``)."""
+        segments = self.template.split("/")
+        return tuple(self.path_vars[s[1:-1].replace("-", "_")] for s in segments if s[:1] == "{")
 
     @functools.cached_property
     def literals(self) -> int:
         """How many path segments are fixed text (more means more specific)."""
         return sum(1 for seg in self.template.split("/") if seg and not seg.startswith("{"))
 
-    def match(self, path: str) -> dict[str, str] | None:
-        found = self.pattern.fullmatch(path)
-        if found is None:
-            return None
-        return {self.path_vars[k]: unquote(v) for k, v in found.groupdict().items()}
+    def arguments(self, values: Sequence[str]) -> dict[str, str]:
+        """The path parameters, from the values of the variable segments (percent-decoded)."""
+        return {name: unquote(value) for name, value in zip(self.variables, values, strict=True)}
 
     def dispatches(self, query: Mapping[str, str]) -> bool:
         """True if the query carries this route's dispatch parameters."""

@@ -34,6 +34,11 @@ def not_found(request: Request) -> VapiError:
     return VapiError("NOT_FOUND", message(M.OPERATION_NOT_FOUND))
 
 
+Values = tuple[str, ...]
+#: A template's routes (most dispatch parameters first) and its variable segments' values.
+Found = tuple[list[tuple[Route, Operation]], Values]
+
+
 class _Node:
     """A path segment in the route trie: literal children, one variable child, and the routes
     whose template ends here (most dispatch parameters first)."""
@@ -45,19 +50,18 @@ class _Node:
         self.variable: _Node | None = None
         self.routes: list[tuple[Route, Operation]] = []
 
-    def find(
-        self, segments: list[str], at: int, found: list[list[tuple[Route, Operation]]]
-    ) -> None:
-        """Collect the routes of every template matching ``segments[at:]``, literal first."""
+    def find(self, segments: list[str], at: int, found: list[Found], values: Values = ()) -> None:
+        """Collect the routes of every template matching ``segments[at:]``, literal first,
+        each with the values of its variable segments (``values``: those so far)."""
         if at == len(segments):
             if self.routes:
-                found.append(self.routes)
+                found.append((self.routes, values))
             return
         child = self.literal.get(segments[at])
         if child is not None:
-            child.find(segments, at + 1, found)
+            child.find(segments, at + 1, found, values)
         if self.variable is not None and segments[at]:
-            self.variable.find(segments, at + 1, found)
+            self.variable.find(segments, at + 1, found, (*values, segments[at]))
 
 
 def build_trie(ops: Iterable[Operation]) -> _Node:
@@ -106,11 +110,11 @@ class ApiProtocol(Codec):
         among its operations, the method and then the dispatch query parameters decide.
         """
         path = request.path.rstrip("/") or "/"
-        found: list[list[tuple[Route, Operation]]] = []
+        found: list[Found] = []
         self.routes.find(path.strip("/").split("/"), 0, found)
         if not found:
             raise not_found(request)
-        best = max(found, key=lambda routes: routes[0][0].literals)  # the first of the most
+        best, values = max(found, key=lambda f: f[0][0][0].literals)  # the first of the most
         same_method = [(r, op) for r, op in best if r.method == request.method]
         if not same_method:
             allowed = ", ".join(sorted({r.method for r, _ in best}))
@@ -124,12 +128,12 @@ class ApiProtocol(Codec):
             if action is not None and route.dispatch.get("action") != action:
                 continue
             if route.dispatches(request.query):
-                return op, route.match(path) or {}
+                return op, route.arguments(values)
             if fallback is None and all(v is None for v in route.dispatch.values()):
                 fallback = route, op  # a required query parameter is missing: decode says so
         if fallback is None:
             raise not_found(request)
-        return fallback[1], fallback[0].match(path) or {}
+        return fallback[1], fallback[0].arguments(values)
 
     def invocation(
         self, request: Request, op: Operation, path_params: dict[str, str]
