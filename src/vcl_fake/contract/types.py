@@ -402,11 +402,17 @@ class Struct(VType):
                 raise invalid(M.FIELD_REQUIRED_FOR, _join(path, field), operation)
 
     def encode(self, value: Any) -> Any:
+        encoders = self.__dict__.get("_encoders")
+        if encoders is None:  # worked out on first use: the fields are filled in after init
+            encoders = self._encoders = [
+                (field, None if _as_is(ftype) else ftype.encode)
+                for field, ftype in self.fields.items()
+            ]
         out = {}
-        for field, ftype in self.fields.items():
+        for field, encode in encoders:
             v = value.get(field)
             if v is not None:
-                out[field] = ftype.encode(v)
+                out[field] = v if encode is None else encode(v)
         return out
 
     def redact(self, value: Any) -> Any:
@@ -461,6 +467,16 @@ def redact_untyped(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_untyped(v) for v in value]
     return value
+
+
+def _as_is(vtype: VType) -> bool:
+    """Whether values of ``vtype`` encode as themselves (no datetime, structure or map in
+    them), so that encoding a structure's field can skip them."""
+    if isinstance(vtype, Scalar):
+        return vtype.kind != "datetime"
+    if isinstance(vtype, (Optional, List)):
+        return _as_is(vtype.element)
+    return isinstance(vtype, (Enum, Dynamic, Native))
 
 
 def _secret_in(vtype: VType, seen: set[int]) -> bool:
