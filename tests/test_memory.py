@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import SESSIONS, Api
+from conftest import SESSIONS, Api, assert_error
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.journal import JOURNAL_LIMIT
@@ -131,3 +131,26 @@ def test_a_large_kept_upload_reads_back_whole(vc, api, item):
     assert requests.put(info["upload_endpoint"]["uri"], data=chunks).status_code == 200
     assert api.action(session_id, "complete").status_code == 204
     assert vc.read_item_file(item, "big.iso") == data
+
+
+def test_keep_alives_with_a_standing_clock_retain_nothing_and_expiry_still_holds(traced):
+    """Each deadline change leaves a stale heap entry until its time comes; a clock that
+    never moves would let them pile up. The heap is rebuilt from the live sessions."""
+    clock = ManualClock()
+    with FakeVCenter(clock=clock, journal_limit=10, session_timeout=300) as vc:
+        item = vc.create_item(vc.create_library("l"), "i")
+        api = Api(vc)
+        session_id = api.create_session(item)
+        one = f"{SESSIONS}/{session_id}"
+        for _ in range(300):
+            api.post(one, params={"action": "keep-alive"})
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):
+            assert api.post(one, params={"action": "keep-alive"}).status_code == 204
+        assert (tracemalloc.get_traced_memory()[0] - before) / 2000 < 20
+        clock.advance(299.999)
+        assert vc.get_session(session_id)["state"] == "ACTIVE"
+        clock.advance(0.002)
+        assert_error(
+            api.get(one), 404, "NOT_FOUND", "com.vmware.vdcs.cls-main.update_session_not_found"
+        )

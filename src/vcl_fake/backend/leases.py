@@ -5,7 +5,8 @@ states); ended leases are kept for the retention period. Time-dependent changes 
 lazily from the clock when the state is read: an idle ACTIVE lease past its
 ``expiration_time`` is gone, and so is an ended one past its retention period. Deadlines sit
 in a heap, so purging costs O(log n) per expired lease and nothing otherwise, however many
-leases exist.
+leases exist; the heap is rebuilt from the live leases when stale entries (earlier deadlines
+of the same leases) make up half of it, so it stays in proportion to the leases.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from vcl_fake.clock import Clock
 from vcl_fake.errors import Message, VapiError, message, vapi_error
 
 Template = tuple[str, str]
+#: Stale deadline entries tolerated beyond one per live lease before the heap is rebuilt.
+COMPACT_SLACK = 64
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,16 @@ class Leases(Generic[L]):
     def _set_deadline(self, session: L, deadline: _dt.datetime) -> None:
         session.expiration_time = deadline
         session.generation += 1
-        heapq.heappush(self._deadlines, (deadline, session.generation, session.id))
+        heap = self._deadlines
+        heapq.heappush(heap, (deadline, session.generation, session.id))
+        if len(heap) > 2 * len(self.sessions) + COMPACT_SLACK:
+            # Every deadline change leaves the earlier entry behind (skipped when it comes
+            # up); while the clock stands still none comes up, so they would pile up. Keep
+            # the live ones: O(n) once the heap has doubled, O(1) a change on average.
+            self._deadlines = [
+                (s.expiration_time, s.generation, s.id) for s in self.sessions.values()
+            ]
+            heapq.heapify(self._deadlines)
 
     def touch(self, session: L) -> None:
         """Activity: the lease may not expire for another ``timeout``."""
