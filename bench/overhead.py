@@ -3,13 +3,15 @@ answered by a bare ``responses`` callback that returns canned answers.
 
 Run: ``python bench/overhead.py [ROUNDS]`` (default 300). One workflow is 9 calls: login,
 create session, get, add file, upload 4 KiB, keep-alive, validate, complete, get. Both sides
-send exactly the same requests through ``requests`` and ``responses``; the ratio is what the
+send the same requests through ``requests`` and ``responses``, each workflow with a session
+id and an upload URL of its own; the ratio is what the
 fake's routing, checks, model and journal add. Batches of the two alternate (so machine noise
 hits both alike); the best of 7 of each is kept.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -41,16 +43,15 @@ def workflow(http: requests.Session, base: str, item: str) -> None:
 
 
 def canned(base: str):
-    """A bare callback: parses nothing, answers what the workflow expects."""
-    session = "11111111-1111-4111-8111-111111111111:22222222-2222-4222-8222-222222222222"
-    file_info = json.dumps(
-        {
-            "name": "f.bin",
-            "source_type": "PUSH",
-            "bytes_transferred": 0,
-            "status": "WAITING_FOR_TRANSFER",
-            "upload_endpoint": {"uri": base + "/cls/data/t/f.bin"},
-        }
+    """A bare callback: parses nothing, answers what the workflow expects. Each session and
+    upload URL it hands out is new, as the fake's are, so that both sides send the same
+    requests (``requests`` caches the parsing of URLs it has seen: constant ones would spare
+    the bare side work the fake's clients do)."""
+    count = itertools.count()
+    session = "{:08x}-1111-4111-8111-111111111111:22222222-2222-4222-8222-222222222222"
+    file_info = (
+        '{"name": "f.bin", "source_type": "PUSH", "bytes_transferred": 0, "status": '
+        '"WAITING_FOR_TRANSFER", "upload_endpoint": {"uri": "' + base + '/cls/data/%s/f.bin"}}'
     )
     model = json.dumps(
         {
@@ -67,11 +68,11 @@ def canned(base: str):
         if path.endswith("/api/session"):
             return 201, {"Content-Type": "application/json"}, '"token"'
         if path.endswith(SESSIONS):
-            return 201, {"Content-Type": "application/json"}, json.dumps(session)
+            return 201, {"Content-Type": "application/json"}, f'"{session.format(next(count))}"'
         if "/cls/data/" in path:
             return 200, {}, ""
         if path.endswith("/file"):
-            return 200, {"Content-Type": "application/json"}, file_info
+            return 200, {"Content-Type": "application/json"}, file_info % next(count)
         if "action=validate" in path:
             return (
                 200,
