@@ -266,3 +266,144 @@ def test_operations_that_are_not_modelled_are_reported_as_such(tmp_path, capsys)
     path.write_text(json.dumps(broken))
     assert main(["contract", "check", str(path)]) == 1
     assert "response: status 201; library.find answers 200" in capsys.readouterr().out
+
+
+# --- vim25 SOAP (/sdk) ----------------------------------------------------------------------
+def record_served(flow) -> list[Exchange]:
+    """Run ``flow(vc, port)`` against a served fake (pyVmomi speaks over a socket), recording
+    every exchange the application answers."""
+    seen: list[Exchange] = []
+    vc = FakeVCenter(clock=ManualClock(), seed=9)
+    inner = vc.handle
+
+    def recorder(request: Request) -> Response:
+        body = request.read()
+        request.body = body
+        response = inner(request)
+        seen.append(
+            Exchange(
+                request.method,
+                request.url,
+                dict(request.headers),
+                body,
+                response.status,
+                response.body,
+            )
+        )
+        return response
+
+    vc.handle = recorder  # type: ignore[method-assign]
+    with vc.serve() as url:
+        flow(vc, int(url.rsplit(":", 1)[1]))
+    return seen
+
+
+def pyvmomi_flow(vc, port):
+    pyvmomi = pytest.importorskip("pyVim.connect")
+    from pyVmomi import vim, vmodl
+
+    si = pyvmomi.SmartConnect(
+        host="127.0.0.1",
+        port=port,
+        user="administrator@vsphere.local",
+        pwd="VMware1!",
+        disableSslCertValidation=True,
+    )
+    content = si.RetrieveContent()
+    with contextlib.suppress(vim.fault.InvalidLogin):  # a declared fault
+        content.sessionManager.Login("x", "y")
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.Datastore], True)
+    assert [ds.summary.name for ds in view.view] == ["datastore1"]
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[pc.ObjectSpec(obj=view.view[0])],
+        propSet=[pc.PropertySpec(type=vim.Datastore, pathSet=["nonsense"])],
+    )
+    with contextlib.suppress(vmodl.query.InvalidProperty):  # declared by RetrievePropertiesEx
+        content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
+    view.Destroy()
+    si.CurrentTime()
+    pyvmomi.Disconnect(si)
+    with contextlib.suppress(vim.fault.NotAuthenticated):  # a runtime fault: any method
+        si.CurrentTime()
+    si._stub.DropConnections()
+
+
+def test_pyvmomi_traffic_keeps_the_contract(tmp_path):
+    exchanges = record_served(pyvmomi_flow)
+    soap = [e for e in exchanges if e.method == "POST"]
+    assert {e.status for e in soap} == {200, 500}
+    assert sum(e.status == 500 for e in soap) == 3
+    path = tmp_path / "sdk.har"
+    path.write_text(json.dumps(har(exchanges)))
+    assert check_file(path) == []
+    assert main(["contract", "check", str(path)]) == 0
+
+
+def soap_call(body: str) -> bytes:
+    return (
+        '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>'
+        f"{body}</Body></Envelope>"
+    ).encode()
+
+
+def test_soap_violations_are_found():
+    exchanges = record_served(pyvmomi_flow)
+    soap = [e for e in exchanges if e.method == "POST"]
+    time_call = next(e for e in soap if b"<CurrentTime" in e.request_body and e.status == 200)
+    login_fault = next(e for e in soap if b"<Login" in e.request_body and e.status == 500)
+    this = '<_this type="ServiceInstance">ServiceInstance</_this>'
+    cases = {
+        "unknown method": tampered(
+            time_call, request_body=soap_call(f'<Frobnicate xmlns="urn:vim25">{this}</Frobnicate>')
+        ),
+        "wrong object": tampered(
+            time_call,
+            request_body=soap_call(
+                '<CurrentTime xmlns="urn:vim25"><_this type="Folder">group-d1</_this></CurrentTime>'
+            ),
+        ),
+        "bad parameter": tampered(
+            time_call,
+            request_body=soap_call(
+                f'<CurrentTime xmlns="urn:vim25">{this}<when>1</when></CurrentTime>'
+            ),
+        ),
+        "not xml": tampered(time_call, response_body=b"<oops"),
+        "other response": tampered(
+            time_call,
+            response_body=time_call.response_body.replace(b"CurrentTimeResponse", b"LoginResponse"),
+        ),
+        "no value": tampered(
+            time_call,
+            response_body=soap_call(
+                '<CurrentTimeResponse xmlns="urn:vim25"></CurrentTimeResponse>'
+            ),
+        ),
+        "status": tampered(time_call, status=302),
+        "fault as 200": tampered(login_fault, status=200),
+        "undeclared fault": tampered(login_fault, request_body=time_call.request_body),
+    }
+    found = {name: list(check(e)) for name, e in cases.items()}
+    assert found == {
+        "unknown method": [
+            "request: vmodl.fault.MethodNotFound: ServiceInstance does not implement: Frobnicate"
+        ],
+        "wrong object": [
+            "request: vmodl.fault.MethodNotFound: Folder does not implement: CurrentTime"
+        ],
+        "bad parameter": [
+            "request: vmodl.fault.InvalidRequest: Unexpected element 'when' in CurrentTime."
+        ],
+        "not xml": [
+            "response: The answer is not well-formed XML: unclosed token: line 1, column 0"
+        ],
+        "other response": ["response: a 200 answer to CurrentTime must be a CurrentTimeResponse"],
+        "no value": ["response: CurrentTime returns a value; the answer has none"],
+        "status": ["response: status 302; a SOAP answer is 200 or 500"],
+        "fault as 200": ["response: a 200 answer to Login must be a LoginResponse"],
+        "undeclared fault": [
+            "response: vim.fault.InvalidLogin is not a fault CurrentTime declares (none) "
+            "nor a runtime fault"
+        ],
+    }

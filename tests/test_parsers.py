@@ -24,7 +24,7 @@ from vcl_fake.backend import ovf, signing
 from vcl_fake.backend.sources import uri_scheme
 from vcl_fake.backend.transfers import check_file_name
 from vcl_fake.clock import LATEST, MAX_DURATION
-from vcl_fake.contract.check import RecordingError, check_file
+from vcl_fake.contract.check import Exchange, RecordingError, check, check_file
 from vcl_fake.contract.types import Scalar, format_datetime, parse_datetime
 from vcl_fake.errors import VapiError
 from vcl_fake.packages import certificate_file, ova, ovf_package, signing_certificate
@@ -597,6 +597,42 @@ def test_fuzz_har_entries(tmp_path_factory, entry):
     path.write_text(json.dumps({"log": {"entries": [entry]}}))
     with contextlib.suppress(RecordingError):
         check_file(path)
+
+
+SOAP_ENVELOPE = (
+    '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>{}</Body></Envelope>'
+)
+soap_elements = st.builds(
+    '<{0} xmlns="urn:vim25">{1}</{0}>'.format,
+    st.sampled_from(["CurrentTime", "Login", "RetrievePropertiesEx", "CurrentTimeResponse", "X"]),
+    st.lists(
+        st.sampled_from(
+            [
+                '<_this type="ServiceInstance">ServiceInstance</_this>',
+                '<_this type="SessionManager">SessionManager</_this>',
+                '<_this type="Nope">x</_this>',
+                "<returnval>2026-01-01T00:00:00Z</returnval>",
+                "<returnval>soon</returnval>",
+                "<userName>u</userName><password>p</password>",
+                "<specSet><propSet><type>Datastore</type><all>maybe</all></propSet></specSet>",
+            ]
+        ),
+        max_size=3,
+    ).map("".join),
+)
+soap_bodies = (
+    soap_elements.map(SOAP_ENVELOPE.format)
+    | st.just(SOAP_ENVELOPE.format("<Fault><faultcode>x</faultcode><detail><y/></detail></Fault>"))
+    | st.text(max_size=80)
+).map(str.encode) | st.binary(max_size=80)
+
+
+@FUZZ
+@given(soap_bodies, soap_bodies, st.sampled_from([200, 500, 204, 302, 0]))
+def test_fuzz_recorded_soap_exchanges(request_body, response_body, status):
+    exchange = Exchange("POST", "https://h/sdk", {}, request_body, status, response_body)
+    found = list(check(exchange))
+    assert all(m.startswith(("request: ", "response: ")) for m in found)
 
 
 # --- control API bodies ----------------------------------------------------------------------

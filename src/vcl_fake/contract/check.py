@@ -7,7 +7,8 @@ type (with every field documented as always present in get/list results); an err
 vAPI error body of a type the operation declares (or one any operation may raise), with
 vAPI's status for it. Exchanges with other hosts' paths are ignored. An exchange with an
 operation the bindings define but vcl_fake does not model is reported as not modelled (it is
-not checked, and is not a violation).
+not checked, and is not a violation). vim25 SOAP exchanges (``POST /sdk``) are checked against
+pyVmomi's type model, every method of it (see ``_check_vim25``).
 """
 
 from __future__ import annotations
@@ -181,6 +182,8 @@ def check(exchange: Exchange) -> Iterator[str]:
         yield from _check_rest_like(ApiProtocol(None), request, exchange, legacy=False)  # type: ignore[arg-type]
     elif path.startswith("/rest/"):
         yield from _check_rest_like(RestProtocol(None), request, exchange, legacy=True)  # type: ignore[arg-type]
+    elif path.rstrip("/") == "/sdk" and exchange.method == "POST":
+        yield from _check_vim25(exchange)
 
 
 def _input(
@@ -345,6 +348,66 @@ def _check_jsonrpc(request: Request, exchange: Exchange) -> Iterator[str]:
         yield f"response: {exc}"
         return
     yield from _result(op, value, "output")
+
+
+def _check_vim25(exchange: Exchange) -> Iterator[str]:
+    """``POST /sdk``: the SOAP request against pyVmomi's type model (the method exists on the
+    type of the object it names, its parameters have their declared types), and the answer:
+    200 with the method's response, read by pyVmomi's own deserializer, or 500 with a fault
+    the method declares (or a runtime fault, which any method may raise)."""
+    from pyVmomi import SoapAdapter, vmodl
+    from pyVmomi import VmomiSupport as V
+
+    from vcl_fake.contract.vim25 import NS_VIM
+    from vcl_fake.errors import VimFault
+    from vcl_fake.protocols.vim25.soap import method_info, params, target
+    from vcl_fake.protocols.vim25.wire import NS_SOAP, body_element, local, parse_envelope
+
+    try:
+        operation = parse_envelope(exchange.request_body)
+        method = local(operation.tag)
+        info = method_info(method, target(operation))
+        params(operation, info)
+    except VimFault as fault:
+        yield f"request: {fault.fault}: {fault.text}"
+        return
+    try:
+        answer = body_element(exchange.response_body, "answer", "response or fault")
+    except VimFault as fault:
+        yield f"response: {fault.text}"
+        return
+    if exchange.status == 200:
+        if answer.tag != f"{{{NS_VIM}}}{method}Response":
+            yield f"response: a 200 answer to {method} must be a {method}Response"
+            return
+    elif exchange.status == 500:
+        if answer.tag != f"{{{NS_SOAP}}}Fault":
+            yield "response: a 500 answer must be a SOAP Fault"
+            return
+    else:
+        yield f"response: status {exchange.status}; a SOAP answer is 200 or 500"
+        return
+    try:
+        value = SoapAdapter.SoapResponseDeserializer(None).Deserialize(
+            exchange.response_body, info.result
+        )
+    except Exception as exc:  # pyVmomi's own reading of it: any failure is the finding
+        yield f"response: pyVmomi cannot read it as {method}'s answer ({type(exc).__name__}: {exc})"
+        return
+    if exchange.status == 200:
+        if value is None and not info.resultFlags & V.F_OPTIONAL and info.result is not type(None):
+            yield f"response: {method} returns a value; the answer has none"
+        return
+    if not isinstance(value, vmodl.MethodFault):
+        yield "response: the Fault carries no vim25 fault in its detail"
+        return
+    declared = tuple(V.GetVmodlType(name) for name in info.faults)
+    if not isinstance(value, (vmodl.RuntimeFault, *declared)):
+        listed = ", ".join(info.faults) or "none"
+        yield (
+            f"response: {V.GetVmodlName(type(value))} is not a fault {method} declares "
+            f"({listed}) nor a runtime fault"
+        )
 
 
 def check_file(path: Path) -> list[Violation]:

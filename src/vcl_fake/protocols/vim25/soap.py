@@ -74,10 +74,7 @@ def _serve(dispatcher: Dispatcher, request: Request) -> Response:
         except ValueError as exc:
             raise invalid_request(f"The request body is too large: {exc}") from None
         operation = parse_envelope(data)
-        this_elements = [c for c in operation if local(c.tag) == "_this"]
-        if len(this_elements) != 1:
-            raise invalid_request("The operation names no _this object.")
-        this = decode(this_elements[0], V.ManagedObject)
+        this = target(operation)
     except VimFault as fault:  # no operation to journal: the envelope itself is unreadable
         return fault_response(fault)
     method = local(operation.tag)
@@ -88,7 +85,7 @@ def _serve(dispatcher: Dispatcher, request: Request) -> Response:
     raw: dict[str, Any] = {"_this": this}
     if problem is None:
         try:
-            raw.update(_params(operation, info))
+            raw.update(params(operation, info))
         except VimFault as fault:
             problem = fault
     if method == "Login":
@@ -121,31 +118,49 @@ def _answer(request: Request, method: str, info: Any, result: Any) -> Response:
     return Response(200, headers, response(method, info, result))
 
 
-def _method(method: str, this: Any) -> tuple[Any, VimFault | None]:
-    """The served method's pyVmomi info, or the fault the call gets."""
-    this_type = type(this)
+def target(operation: Element) -> Any:
+    """The managed object an operation's ``_this`` names (InvalidRequest unless exactly one)."""
+    this_elements = [c for c in operation if local(c.tag) == "_this"]
+    if len(this_elements) != 1:
+        raise invalid_request("The operation names no _this object.")
+    return decode(this_elements[0], V.ManagedObject)
+
+
+def method_info(method: str, this: Any) -> Any:
+    """pyVmomi's info of ``method`` on ``this``'s type (any vim25 method, served or not);
+    MethodNotFound if that type has no such method."""
     if method == "Fetch":
-        return FETCH, None
+        return FETCH
     try:
         info = V.GetWsdlMethod(NS_VIM, method).info
     except (KeyError, AttributeError):
         info = None
-    name = V.GetWsdlName(this_type)
-    if info is None or not issubclass(this_type, info.type):
-        return None, VimFault(
+    if info is None or not issubclass(type(this), info.type):
+        raise VimFault(
             "vmodl.fault.MethodNotFound",
-            f"{name} does not implement: {method}",
+            f"{V.GetWsdlName(type(this))} does not implement: {method}",
             receiver=this,
             method=method,
         )
+    return info
+
+
+def _method(method: str, this: Any) -> tuple[Any, VimFault | None]:
+    """The served method's pyVmomi info, or the fault the call gets."""
+    try:
+        info = method_info(method, this)
+    except VimFault as fault:
+        return None, fault
     if method not in VIM_TABLE:
+        name = V.GetWsdlName(type(this))
         return info, VimFault(
             "vmodl.fault.NotImplemented", f"{name}.{method} is not modelled by vcl_fake."
         )
     return info, None
 
 
-def _params(operation: Element, info: Any) -> dict[str, Any]:
+def params(operation: Element, info: Any) -> dict[str, Any]:
+    """An operation's parameters (all but ``_this``), decoded against the method's."""
     body = Element(operation.tag)
     body.extend(c for c in operation if local(c.tag) != "_this")
     return decode_fields(body, list(info.params), info.wsdlName, 0)

@@ -45,19 +45,25 @@ def local(tag: str) -> str:
 
 
 # --- requests ---------------------------------------------------------------------------------
-def parse_envelope(data: bytes) -> Element:
-    """The operation element (the first child of the SOAP Body)."""
+def body_element(data: bytes, what: str = "request", holds: str = "operation") -> Element:
+    """The one element in a SOAP 1.1 envelope's Body (an operation, its response or a
+    Fault); InvalidRequest naming ``what`` and what it ``holds`` otherwise."""
     try:
         root = DefusedET.fromstring(data, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError) as exc:
-        raise invalid_request(f"The request is not well-formed XML: {exc}") from None
+        raise invalid_request(f"The {what} is not well-formed XML: {exc}") from None
     if root.tag != f"{{{NS_SOAP}}}Envelope":
-        raise invalid_request("The request is not a SOAP 1.1 Envelope.")
+        raise invalid_request(f"The {what} is not a SOAP 1.1 Envelope.")
     body = root.find(f"{{{NS_SOAP}}}Body")
-    operations = list(body) if body is not None else []
-    if len(operations) != 1:
-        raise invalid_request("The SOAP Body must hold exactly one operation.")
-    operation = operations[0]
+    children = list(body) if body is not None else []
+    if len(children) != 1:
+        raise invalid_request(f"The SOAP Body must hold exactly one {holds}.")
+    return children[0]
+
+
+def parse_envelope(data: bytes) -> Element:
+    """The operation element (the first child of the SOAP Body)."""
+    operation = body_element(data)
     if not operation.tag.startswith(f"{{{NS_VIM}}}"):
         raise invalid_request(f"The operation {operation.tag} is not in the urn:vim25 namespace.")
     return operation
