@@ -21,7 +21,6 @@ import email.utils
 import http.client
 import ipaddress
 import logging
-import queue
 import re
 import secrets
 import socket
@@ -46,8 +45,6 @@ CHUNK = 1 << 20
 SLOW_CLIENT_TIMEOUT = 30.0
 #: Longest header line and most header lines (as ``http.client`` limits them).
 MAX_HEADER_LINE, MAX_HEADERS = 65536, 100
-#: Chunks a large body's reader thread may read ahead of the request's thread.
-READ_AHEAD = 4
 #: Connections served at once; more are closed at once (each holds one thread).
 MAX_CONNECTIONS = 128
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
@@ -95,10 +92,9 @@ class _Body:
         self.done = not self.chunked and self.remaining == 0
 
     def __iter__(self) -> Iterator[bytes]:
-        """The chunks; a body larger than one chunk is read by a thread of its own (see
-        :func:`_read_ahead`)."""
-        chunks = self._chunked() if self.chunked else self._plain()
-        return _read_ahead(chunks) if self.chunked or self.remaining > CHUNK else chunks
+        """The chunks, read as the request's thread asks for them (an upload's chunks are
+        hashed by a thread of their own meanwhile: see :mod:`vcl_fake.backend.transfers`)."""
+        return self._chunked() if self.chunked else self._plain()
 
     def _plain(self) -> Iterator[bytes]:
         while self.remaining > 0:
@@ -133,46 +129,6 @@ class _Body:
                 yield data
             if self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise FramingError("a chunk is not followed by CRLF")
-
-
-def _read_ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """``chunks``, read by a thread of their own up to :data:`READ_AHEAD` chunks ahead, so
-    that reading the socket overlaps with what the request's thread does with each chunk
-    (hashing it). What reading raises is raised here, in order; a consumer that stops early
-    stops the reader at its next chunk."""
-    ready: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(READ_AHEAD)
-    stop = threading.Event()
-
-    def put(item: tuple[bytes | None, BaseException | None]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                pass
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                if not put((chunk, None)):
-                    return
-        except BaseException as exc:  # raised again in the consumer's thread
-            put((None, exc))
-            return
-        put((None, None))
-
-    threading.Thread(target=read, name="vcl-fake-read-ahead", daemon=True).start()
-    try:
-        while True:
-            chunk, error = ready.get()
-            if error is not None:
-                raise error
-            if chunk is None:
-                return
-            yield chunk
-    finally:
-        stop.set()
 
 
 class _Headers:

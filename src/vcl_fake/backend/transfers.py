@@ -5,16 +5,16 @@ content (a malformed package is recorded in ``failure``). OVAs are unpacked as t
 each part into a :class:`Sink` of its own.
 
 Content that is kept stays in memory up to :data:`SPOOL_IN_MEMORY` bytes; a larger file goes
-to an unnamed temporary file, written by a :class:`_Writer` thread fed through a small
-bounded queue, so that hashing (in the caller's thread) and writing overlap: an upload
-costs about the larger of the two, not their sum, and holds at most
-:data:`WRITE_QUEUE` chunks in memory. The writer writes :data:`WRITE_SIZE` bytes at a time:
-the kernel copies larger writes into the page cache of a kept file several times slower.
+to an unnamed temporary file, :data:`WRITE_SIZE` bytes per write (the kernel copies larger
+writes into the page cache of a kept file several times slower). Past
+:data:`SPOOL_IN_MEMORY` bytes a file is hashed by a :class:`_Hasher` thread fed through a
+small bounded queue, so that hashing and what the caller's thread does with each chunk
+(reading it off a socket, writing it to the spool) overlap: an upload costs about the larger
+of the two, not their sum, and holds at most :data:`HASH_QUEUE` chunks in memory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import queue
@@ -31,7 +31,7 @@ from vcl_fake.contract.enums import DEFAULT_ALGORITHM
 from vcl_fake.errors import vapi_error
 
 SPOOL_IN_MEMORY = 1024 * 1024  # larger content goes to a temporary file on disk
-WRITE_QUEUE = 4  # chunks waiting for the writer thread at most
+HASH_QUEUE = 4  # chunks waiting for the hasher thread at most
 WRITE_SIZE = 32 * 1024  # bytes per write to a spool on disk (see bench/pagecache.py)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
@@ -104,37 +104,28 @@ def check_file_name(name: str) -> None:
         raise vapi_error("INVALID_ARGUMENT", M.FILE_NAME_INVALID, name, problem)
 
 
-class _Writer:
-    """Writes chunks to ``spool`` in a thread of its own, fed through a bounded queue."""
+class _Hasher:
+    """Updates ``hashers`` with the chunks given, in a thread of its own fed through a bounded
+    queue (hashlib lets go of the GIL while it hashes)."""
 
-    def __init__(self, spool: IO[bytes]) -> None:
-        self.spool = spool
-        self.queue: queue.Queue[bytes | None] = queue.Queue(WRITE_QUEUE)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="vcl-fake-spool", daemon=True)
+    def __init__(self, hashers: Iterable[Any]) -> None:
+        self.hashers = tuple(hashers)
+        self.queue: queue.Queue[bytes | None] = queue.Queue(HASH_QUEUE)
+        self.thread = threading.Thread(target=self._run, name="vcl-fake-hash", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         while (chunk := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    view = memoryview(chunk)
-                    for start in range(0, len(view), WRITE_SIZE):
-                        self.spool.write(view[start : start + WRITE_SIZE])
-                except BaseException as exc:  # a full disk: reported to the caller
-                    self.error = exc
+            for hasher in self.hashers:
+                hasher.update(chunk)
 
-    def write(self, chunk: bytes) -> None:
-        if self.error is not None:
-            raise self.error
+    def put(self, chunk: bytes) -> None:
         self.queue.put(chunk)
 
     def close(self) -> None:
-        """Wait until everything queued is written; raise what writing raised."""
+        """Wait until everything queued is hashed."""
         self.queue.put(None)
         self.thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 class Spools:
@@ -185,33 +176,41 @@ class Sink:
         self.spool: IO[bytes] | None = spools.new() if spools is not None else None
         self.metadata: bytearray | None = bytearray() if ovf.is_metadata(name) else None
         self.received = 0
-        self.writer: _Writer | None = None
+        self.hasher: _Hasher | None = None
 
     def write(self, chunk: bytes) -> None:
-        if self.writer is not None:
-            self.writer.write(chunk)  # written while the hashers below run
-        elif self.spool is not None:
-            if self.received + len(chunk) > SPOOL_IN_MEMORY:
-                self.spool.rollover()  # type: ignore[attr-defined]
-                self.writer = _Writer(self.spool)
-                self.writer.write(chunk)
-            else:
+        size = self.received + len(chunk)
+        if self.hasher is not None:
+            self.hasher.put(chunk)  # hashed while this thread spools it and reads the next
+        elif size > SPOOL_IN_MEMORY:
+            self.hasher = _Hasher(self.hashers.values())
+            self.hasher.put(chunk)
+        else:
+            for hasher in self.hashers.values():
+                hasher.update(chunk)
+        if self.spool is not None:
+            if size <= SPOOL_IN_MEMORY:
                 self.spool.write(chunk)
-        for hasher in self.hashers.values():
-            hasher.update(chunk)
+            else:
+                if self.received <= SPOOL_IN_MEMORY:
+                    self.spool.rollover()  # type: ignore[attr-defined]
+                view = memoryview(chunk)
+                for start in range(0, len(view), WRITE_SIZE):
+                    self.spool.write(view[start : start + WRITE_SIZE])
         if self.metadata is not None:
             if len(self.metadata) + len(chunk) > ovf.METADATA_LIMIT:
                 raise ovf.OvfError(f"{self.name} is larger than {ovf.METADATA_LIMIT} bytes")
             self.metadata += chunk
-        self.received += len(chunk)
+        self.received = size
 
     def close(self) -> None:
-        """Wait for the writer thread, if one runs."""
-        writer, self.writer = self.writer, None
-        if writer is not None:
-            writer.close()
+        """Wait for the hasher thread, if one runs."""
+        hasher, self.hasher = self.hasher, None
+        if hasher is not None:
+            hasher.close()
 
     def digests(self) -> dict[str, str]:
+        self.close()  # a no-op once the transfer's feed has ended (it closes every sink)
         return {a: h.hexdigest() for a, h in self.hashers.items()}
 
     def data(self) -> IO[bytes] | None:
@@ -220,9 +219,8 @@ class Sink:
         return self.spool
 
     def discard(self) -> None:
-        """Drop what arrived: the spool is closed, once the writer (if one runs) stops."""
-        with contextlib.suppress(OSError):  # a write that failed: the bytes go anyway
-            self.close()
+        """Drop what arrived: the spool is closed, once the hasher (if one runs) stops."""
+        self.close()
         if self.spools is not None:
             self.spools.close(self.spool)
 
