@@ -15,7 +15,10 @@ of the two, not their sum, and holds at most :data:`HASH_QUEUE` chunks in memory
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import mmap
 import os
 import queue
 import re
@@ -32,7 +35,10 @@ from vcl_fake.errors import vapi_error
 
 SPOOL_IN_MEMORY = 1024 * 1024  # larger content goes to a temporary file on disk
 HASH_QUEUE = 4  # chunks waiting for the hasher thread at most
-WRITE_SIZE = 32 * 1024  # bytes per write to a spool on disk (see bench/pagecache.py)
+WRITE_SIZE = 32 * 1024  # bytes per ordinary write to a spool on disk (see bench/pagecache.py)
+DIRECT_SIZE = 1 << 20  # bytes per write to a spool past the page cache (O_DIRECT)
+DIRECT_ALIGN = 4096  # what O_DIRECT wants buffers, offsets and lengths to be multiples of
+DIRECT_BUFFERS = 3  # aligned buffers of DIRECT_SIZE per spool being written
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
 
@@ -128,6 +134,128 @@ class _Hasher:
         self.thread.join()
 
 
+class _DirectWriter:
+    """Appends to a spool on disk past the page cache (``O_DIRECT``), where the OS and the file
+    system allow it: the kernel's copy into the page cache was the largest cost of keeping an
+    upload (see docs/performance.md). Chunks are copied into page-aligned buffers that a
+    thread of its own writes, :data:`DIRECT_SIZE` bytes at a time, while the caller goes on;
+    the last block goes out padded and the file is then cut to its size. A file system that
+    takes the flag but refuses a direct write gets ordinary writes from then on. Use
+    :meth:`open`."""
+
+    def __init__(self, fd: int, size: int, flags: int, tail: bytes) -> None:
+        self.fd, self.flags, self.size = fd, flags, size
+        self.offset = size - len(tail)  # where the buffer being filled goes
+        self.fill = len(tail)
+        self.buffers = [mmap.mmap(-1, DIRECT_SIZE) for _ in range(DIRECT_BUFFERS)]
+        self.buffer = self.buffers[0]
+        self.buffer[: self.fill] = tail  # the last partial block, written again
+        self.free: queue.Queue[mmap.mmap] = queue.Queue()
+        for buffer in self.buffers[1:]:
+            self.free.put(buffer)
+        self.full: queue.Queue[tuple[mmap.mmap, int, int] | None] = queue.Queue()
+        self.direct = True
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="vcl-fake-spool", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def open(cls, spool: IO[bytes]) -> _DirectWriter | None:
+        """A writer appending to ``spool`` (on disk), or None where O_DIRECT cannot be set."""
+        try:
+            import fcntl
+
+            direct = os.O_DIRECT
+        except (ImportError, AttributeError):  # not Linux
+            return None
+        spool.flush()
+        fd = spool.fileno()
+        size = os.fstat(fd).st_size
+        tail = os.pread(fd, size % DIRECT_ALIGN, size - size % DIRECT_ALIGN)
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
+        except OSError:  # a file system without direct I/O
+            return None
+        try:
+            return cls(fd, size, flags, tail)
+        except BaseException:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+            raise
+
+    def write(self, chunk: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        with memoryview(chunk) as view:
+            done = 0
+            while done < len(view):
+                count = min(len(view) - done, DIRECT_SIZE - self.fill)
+                self.buffer[self.fill : self.fill + count] = view[done : done + count]
+                self.fill += count
+                done += count
+                if self.fill == DIRECT_SIZE:
+                    self._send()
+        self.size += len(chunk)
+
+    def _send(self) -> None:
+        """Hand the buffer being filled to the thread (padded to a whole block)."""
+        length = -(-self.fill // DIRECT_ALIGN) * DIRECT_ALIGN
+        self.buffer[self.fill : length] = bytes(length - self.fill)
+        self.full.put((self.buffer, length, self.offset))
+        self.offset += length
+        self.buffer, self.fill = self.free.get(), 0
+
+    def _run(self) -> None:
+        while (item := self.full.get()) is not None:
+            buffer, length, offset = item
+            if self.error is None:
+                try:
+                    with memoryview(buffer)[:length] as data:
+                        self._write(data, offset)
+                except BaseException as exc:  # a full disk: reported to the caller
+                    self.error = exc.with_traceback(None)  # its frames hold the buffer
+            self.free.put(buffer)
+
+    def _write(self, data: memoryview, offset: int) -> None:
+        if self.direct:
+            try:
+                _pwrite_all(self.fd, data, offset)
+                return
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+            import fcntl
+
+            self.direct = False  # the flag was taken, direct writes are not: ordinary ones
+            fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
+        for start in range(0, len(data), WRITE_SIZE):
+            _pwrite_all(self.fd, data[start : start + WRITE_SIZE], offset + start)
+
+    def close(self) -> None:
+        """Write what is left, wait for the thread, give the file its size and ordinary I/O
+        back; raise what writing raised."""
+        import fcntl
+
+        try:
+            if self.fill and self.error is None:
+                self._send()
+        finally:
+            self.full.put(None)
+            self.thread.join()
+            fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
+            for buffer in self.buffers:
+                buffer.close()
+        if self.error is not None:
+            raise self.error
+        os.ftruncate(self.fd, self.size)
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    done = 0
+    while done < len(data):
+        done += os.pwrite(fd, data[done:], offset + done)
+
+
 class Spools:
     """Every spooled file of one backend. A spool is closed when the content it holds dies
     (a failed or superseded transfer, a session file replaced or removed, a session ended
@@ -177,6 +305,7 @@ class Sink:
         self.metadata: bytearray | None = bytearray() if ovf.is_metadata(name) else None
         self.received = 0
         self.hasher: _Hasher | None = None
+        self.writer: _DirectWriter | None = None
 
     def write(self, chunk: bytes) -> None:
         size = self.received + len(chunk)
@@ -194,9 +323,13 @@ class Sink:
             else:
                 if self.received <= SPOOL_IN_MEMORY:
                     self.spool.rollover()  # type: ignore[attr-defined]
-                view = memoryview(chunk)
-                for start in range(0, len(view), WRITE_SIZE):
-                    self.spool.write(view[start : start + WRITE_SIZE])
+                    self.writer = _DirectWriter.open(self.spool)
+                if self.writer is not None:
+                    self.writer.write(chunk)
+                else:
+                    view = memoryview(chunk)
+                    for start in range(0, len(view), WRITE_SIZE):
+                        self.spool.write(view[start : start + WRITE_SIZE])
         if self.metadata is not None:
             if len(self.metadata) + len(chunk) > ovf.METADATA_LIMIT:
                 raise ovf.OvfError(f"{self.name} is larger than {ovf.METADATA_LIMIT} bytes")
@@ -204,10 +337,18 @@ class Sink:
         self.received = size
 
     def close(self) -> None:
-        """Wait for the hasher thread, if one runs."""
+        """Wait for the hasher and the writer threads, if they run; raise what writing
+        raised."""
         hasher, self.hasher = self.hasher, None
-        if hasher is not None:
-            hasher.close()
+        writer, self.writer = self.writer, None
+        try:
+            if writer is not None:
+                writer.close()
+                assert self.spool is not None
+                self.spool.seek(0, os.SEEK_END)  # where the file object thinks it is
+        finally:
+            if hasher is not None:
+                hasher.close()
 
     def digests(self) -> dict[str, str]:
         self.close()  # a no-op once the transfer's feed has ended (it closes every sink)
@@ -219,8 +360,9 @@ class Sink:
         return self.spool
 
     def discard(self) -> None:
-        """Drop what arrived: the spool is closed, once the hasher (if one runs) stops."""
-        self.close()
+        """Drop what arrived: the spool is closed, once the threads (if they run) stop."""
+        with contextlib.suppress(OSError):  # a write that failed: the bytes go anyway
+            self.close()
         if self.spools is not None:
             self.spools.close(self.spool)
 

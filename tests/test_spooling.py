@@ -1,0 +1,189 @@
+"""Spooling a kept file: hashed by a thread of its own, written past the page cache
+(O_DIRECT) where the OS and file system allow it, else in ordinary writes; every way it can
+end leaves no thread, no descriptor and no O_DIRECT flag behind."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+import threading
+
+import pytest
+
+from vcl_fake.backend import transfers
+from vcl_fake.backend.transfers import SPOOL_IN_MEMORY, Sink, Spools
+
+MIB = 1 << 20
+#: Odd sizes: the head kept in memory ends mid-block, chunks straddle the aligned buffers.
+SIZES = [300_000, 300_000, 300_000, 7, MIB + 3, 4096, 2 * MIB - 1, 1]
+
+
+def direct_io_here() -> bool:
+    """Whether this OS and the temporary directory's file system take O_DIRECT."""
+    if not hasattr(os, "O_DIRECT"):
+        return False
+    try:
+        fd = os.open(tempfile.gettempdir(), os.O_TMPFILE | os.O_RDWR | os.O_DIRECT)
+    except (OSError, AttributeError):
+        return False
+    os.close(fd)
+    return True
+
+
+def pieces(sizes=SIZES):
+    data = os.urandom(sum(sizes))
+    chunks, at = [], 0
+    for size in sizes:
+        chunks.append(data[at : at + size])
+        at += size
+    return data, chunks
+
+
+def spool_threads():
+    return [t for t in threading.enumerate() if t.name in ("vcl-fake-spool", "vcl-fake-hash")]
+
+
+def o_direct(spool) -> bool:
+    import fcntl
+
+    return bool(fcntl.fcntl(spool.fileno(), fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0))
+
+
+def receive(chunks, spools, *, check=None):
+    sink = Sink("disk.iso", ["SHA1", "SHA256"], spools)
+    for chunk in chunks:
+        sink.write(chunk)
+        if check is not None:
+            check(sink)
+    sink.close()
+    return sink
+
+
+def test_a_large_file_is_hashed_and_spooled_whole():
+    data, chunks = pieces()
+    spools = Spools()
+    seen = []
+    sink = receive(chunks, spools, check=lambda s: seen.append((s.hasher, s.writer)))
+    assert sink.received == len(data)
+    assert sink.digests() == {
+        "SHA1": hashlib.sha1(data).hexdigest(),
+        "SHA256": hashlib.sha256(data).hexdigest(),
+    }
+    spool = sink.data()
+    assert spool.read() == data
+    assert os.fstat(spool.fileno()).st_size == len(data)
+    assert not o_direct(spool)  # ordinary reads from now on
+    assert all(h is None for h, _ in seen[:3]) and all(h is not None for h, _ in seen[4:-1])
+    writers = {type(w).__name__ for _, w in seen[4:-1]}
+    assert writers == ({"_DirectWriter"} if direct_io_here() else {"NoneType"})
+    assert not spool_threads()
+    spools.close_all()
+
+
+def test_digests_only_hash_in_a_thread_past_the_first_mib():
+    data, chunks = pieces()
+    hashers = []
+    sink = receive(chunks, None, check=lambda s: hashers.append(s.hasher))
+    assert sink.digests()["SHA256"] == hashlib.sha256(data).hexdigest()
+    assert sink.data() is None and sink.writer is None
+    assert hashers[2] is None and hashers[4] is not None and not spool_threads()
+
+
+def test_a_small_file_stays_in_memory_without_threads():
+    data = os.urandom(SPOOL_IN_MEMORY)
+    spools = Spools()
+    sink = receive([data[:1000], data[1000:]], spools)
+    assert sink.writer is None and sink.hasher is None
+    assert not getattr(sink.spool, "_rolled", True)
+    assert sink.data().read() == data
+    spools.close_all()
+
+
+def test_a_file_system_refusing_o_direct_gets_ordinary_writes(monkeypatch):
+    import fcntl
+
+    real = fcntl.fcntl
+
+    def refusing(fd, command, arg=0):
+        if command == fcntl.F_SETFL and arg & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, command, arg)
+
+    monkeypatch.setattr(fcntl, "fcntl", refusing)
+    data, chunks = pieces()
+    spools = Spools()
+    writers = []
+    sink = receive(chunks, spools, check=lambda s: writers.append(s.writer))
+    assert writers == [None] * len(chunks)
+    assert sink.data().read() == data
+    assert sink.digests()["SHA1"] == hashlib.sha1(data).hexdigest()
+    spools.close_all()
+
+
+@pytest.mark.skipif(not direct_io_here(), reason="no O_DIRECT on this OS or file system")
+def test_a_direct_write_refused_goes_on_with_ordinary_writes(monkeypatch):
+    """A file system may take the flag yet refuse the write itself (EINVAL): the writer
+    clears the flag and writes the same bytes the ordinary way, from then on."""
+    real = os.pwrite
+
+    def refusing(fd, data, offset):
+        if o_direct_fd(fd):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", refusing)
+    data, chunks = pieces()
+    spools = Spools()
+    writers = []
+    sink = receive(chunks, spools, check=lambda s: writers.append(s.writer))
+    assert any(w is not None and not w.direct for w in writers)
+    assert sink.data().read() == data
+    assert os.fstat(sink.spool.fileno()).st_size == len(data)
+    spools.close_all()
+
+
+def o_direct_fd(fd: int) -> bool:
+    import fcntl
+
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "ordinary"])
+def test_a_failing_write_fails_the_transfer_and_leaves_nothing_behind(monkeypatch, direct):
+    """A file size limit (EFBIG, as a full disk's ENOSPC) hit past the first MiB."""
+    import resource
+
+    if direct and not direct_io_here():
+        pytest.skip("no O_DIRECT on this OS or file system")
+    if not direct:
+        monkeypatch.setattr(transfers._DirectWriter, "open", classmethod(lambda cls, s: None))
+    _, chunks = pieces([MIB, MIB, MIB, MIB])
+    spools = Spools()
+    sink = Sink("disk.iso", ["SHA256"], spools)
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 * MIB + 4096, limits[1]))
+    try:
+        with pytest.raises(OSError) as raised:
+            for chunk in chunks:
+                sink.write(chunk)
+            sink.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+    assert raised.value.errno == errno.EFBIG
+    spool = sink.spool
+    sink.discard()  # what a failed transfer does: no error, the spool closed
+    assert spool.closed and len(spools) == 0 and not spool_threads()
+
+
+def test_a_discarded_transfer_stops_its_threads_and_closes_its_spool():
+    _, chunks = pieces()
+    spools = Spools()
+    sink = Sink("disk.iso", ["SHA256"], spools)
+    for chunk in chunks[:5]:
+        sink.write(chunk)
+    assert spool_threads()
+    spool = sink.spool
+    sink.discard()
+    assert spool.closed and len(spools) == 0 and not spool_threads()
