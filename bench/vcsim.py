@@ -243,6 +243,9 @@ def main() -> None:
             f"  {label:40} vcl_fake {fake:8.2f}   vcsim {sim:8.2f}"
             f"   ratio {fake / sim:5.2f}x ({better})"
         )
+    for server in ("vcl_fake", "vcsim"):  # the page cache's cost grows as uploads are kept
+        each = ", ".join(f"{speed:.0f}" for speed in results[server, "upload MiB/s"])
+        print(f"  {BIG} MiB uploads, MiB/s, round by round: {server} {each}")
     print(json.dumps(out))
 
 
