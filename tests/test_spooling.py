@@ -187,3 +187,57 @@ def test_a_discarded_transfer_stops_its_threads_and_closes_its_spool():
     spool = sink.spool
     sink.discard()
     assert spool.closed and len(spools) == 0 and not spool_threads()
+
+
+@pytest.mark.skipif(not direct_io_here(), reason="no O_DIRECT on this OS or file system")
+def test_a_spool_closed_while_written_fails_cleanly_and_touches_no_other_file():
+    """The backend closing (``close_all``) mid-upload: the writer keeps a descriptor of its
+    own, so the spool's old number, reused by another file, is never written to."""
+    _, chunks = pieces([MIB, MIB, MIB, MIB])
+    spools = Spools()
+    sink = Sink("disk.iso", ["SHA256"], spools)
+    for chunk in chunks[:2]:
+        sink.write(chunk)
+    assert sink.writer is not None
+    number = sink.spool.fileno()
+    spools.close_all()
+    with tempfile.TemporaryFile() as other:
+        reused = other.fileno() == number
+        other.write(b"untouched")
+        other.flush()
+        for chunk in chunks[2:]:
+            sink.write(chunk)
+        sink.close()  # the unlinked spool took the bytes; nothing raised
+        other.seek(0)
+        assert other.read() == b"untouched"
+    assert reused  # the case this guards against did arise
+    assert not spool_threads()
+
+
+def test_an_ova_s_large_parts_are_each_closed_as_the_next_begins(api, vc, item, monkeypatch):
+    """Each part's threads and buffers go when the next part begins, not at the end."""
+    from vcl_fake.packages import ova, ovf_package
+
+    disks = {"a-disk1.vmdk": os.urandom(2 * MIB + 5), "a-disk2.vmdk": os.urandom(3 * MIB + 1)}
+    package = ovf_package("a", disks)
+    blob = ova(package)
+    still_open, opened = [], []
+    real = transfers.Transfer._open_part
+
+    def opening(self, name, size):
+        part = real(self, name, size)
+        still_open.extend(p.name for p in self.parts[:-1] if p.writer or p.hasher)
+        opened.append(name)
+        return part
+
+    monkeypatch.setattr(transfers.Transfer, "_open_part", opening)
+    session_id = api.create_session(item)
+    spec = {"name": "a.ova", "source_type": "PUSH", "size": len(blob)}
+    info = api.post(f"/api/content/library/item/update-session/{session_id}/file", json=spec)
+    chunks = (blob[n : n + MIB] for n in range(0, len(blob), MIB))
+    assert api.http.put(info.json()["upload_endpoint"]["uri"], data=chunks).status_code == 200
+    assert (still_open, opened) == ([], list(package))
+    assert api.action(session_id, "complete").status_code == 204
+    for name, content in disks.items():
+        assert vc.read_item_file(item, name) == content
+    assert not spool_threads()

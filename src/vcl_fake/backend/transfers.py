@@ -169,18 +169,22 @@ class _DirectWriter:
         except (ImportError, AttributeError):  # not Linux
             return None
         spool.flush()
-        fd = spool.fileno()
-        size = os.fstat(fd).st_size
-        tail = os.pread(fd, size % DIRECT_ALIGN, size - size % DIRECT_ALIGN)
-        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        # A descriptor of its own: if the spool is closed meanwhile (the backend closing), its
+        # number may name another file; this one still names the spool (flags are shared).
+        fd = os.dup(spool.fileno())
         try:
+            size = os.fstat(fd).st_size
+            tail = os.pread(fd, size % DIRECT_ALIGN, size - size % DIRECT_ALIGN)
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
             fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
         except OSError:  # a file system without direct I/O
+            os.close(fd)
             return None
         try:
             return cls(fd, size, flags, tail)
         except BaseException:
             fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+            os.close(fd)
             raise
 
     def write(self, chunk: bytes) -> None:
@@ -242,12 +246,16 @@ class _DirectWriter:
         finally:
             self.full.put(None)
             self.thread.join()
-            fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
-            for buffer in self.buffers:
-                buffer.close()
+            try:
+                if self.error is None:
+                    os.ftruncate(self.fd, self.size)
+            finally:
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
+                os.close(self.fd)
+                for buffer in self.buffers:
+                    buffer.close()
         if self.error is not None:
             raise self.error
-        os.ftruncate(self.fd, self.size)
 
 
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
@@ -345,7 +353,8 @@ class Sink:
             if writer is not None:
                 writer.close()
                 assert self.spool is not None
-                self.spool.seek(0, os.SEEK_END)  # where the file object thinks it is
+                if not self.spool.closed:  # the backend may have closed it meanwhile
+                    self.spool.seek(0, os.SEEK_END)  # where the file object thinks it is
         finally:
             if hasher is not None:
                 hasher.close()
@@ -471,6 +480,8 @@ class Transfer:
             yield chunk
 
     def _open_part(self, name: str, size: int) -> Sink:
+        if self.parts:  # the previous part is whole: its threads and buffers go now
+            self.parts[-1].close()
         if (
             self.parts
             and self.parts[-1].metadata is not None
