@@ -9,8 +9,9 @@ content; the same two uploads to a served fake over HTTP on loopback (the client
 of this process); and the served floor: the same client sending the same chunked body to a
 minimal server thread of this process, without the fake, that reads the body, hashes it and
 spools it as cheaply as Python allows: in 32 KiB writes with the hashing in a thread of its
-own ("floor") or the writing in a thread of its own ("floor, writer thread"), or hashing in
-a thread while the fake's O_DIRECT writer spools past the page cache ("floor, direct"). Best
+own ("floor") or the writing in a thread of its own ("floor, writer thread"), or read
+straight into the aligned buffers of the fake's O_DIRECT writer, hashed from there by its
+hasher thread and written past the page cache ("floor, direct"). Best
 and median of the rounds, and the median CPU seconds of the whole process (client
 included), are reported. Results are recorded in docs/performance.md.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import queue
 import socket
@@ -32,7 +34,7 @@ from collections.abc import Callable, Iterator
 import requests
 
 from vcl_fake import FakeVCenter, ManualClock
-from vcl_fake.backend.transfers import WRITE_SIZE, _DirectWriter
+from vcl_fake.backend.transfers import WRITE_SIZE, _DirectWriter, _Hasher
 
 CHUNK = 1 << 20
 #: The served floor's arrangements (see _floor_serve), by row.
@@ -125,37 +127,49 @@ def _threaded(
     return ready, thread
 
 
+def _at_most(rfile: io.BufferedReader, count: int) -> Callable[[memoryview], int]:
+    """Reads of at most ``count`` bytes of ``rfile`` into a buffer."""
+    return lambda view: rfile.readinto(view[:count])
+
+
 def _floor_serve(listener: socket.socket, digest: str, arrangement: str) -> None:
     """One PUT with a chunked body: read here, hashed and spooled (one of the two in a thread
-    of its own; "direct": hashed in a thread, spooled by the fake's O_DIRECT writer, which
-    copies into aligned buffers that a thread writes), answered 200 if the digest matches."""
+    of its own), answered 200 if the digest matches. "direct": read straight into the
+    aligned buffers of the fake's O_DIRECT writer (a thread writes them) and hashed from
+    there by the fake's hasher thread."""
     connection, _ = listener.accept()
     with connection, connection.makefile("rb") as rfile, tempfile.TemporaryFile() as spool:
         while rfile.readline() not in (b"\r\n", b""):  # the request line and headers
             pass
         fd, hasher = spool.fileno(), hashlib.sha256()
-        direct = _DirectWriter.open(spool) if arrangement == "direct" else None
-
-        def write(piece: bytes) -> None:
-            if direct is not None:
-                direct.write(piece)
-                return
-            view = memoryview(piece)
-            for start in range(0, len(view), WRITE_SIZE):
-                os.write(fd, view[start : start + WRITE_SIZE])
-
-        ready, thread = _threaded(write if arrangement == "writer thread" else hasher.update)
-        here = hasher.update if arrangement == "writer thread" else write
-        while size := int(rfile.readline().split(b";")[0], 16):
-            piece = rfile.read(size)
-            ready.put(piece)
-            here(piece)
-            rfile.readline()
-        rfile.readline()  # the end of the (empty) trailer
-        ready.put(None)
-        thread.join()
-        if direct is not None:
+        if arrangement == "direct":
+            direct = _DirectWriter.open(spool)
+            assert direct is not None, "no O_DIRECT here"
+            hashing = _Hasher([hasher])
+            while left := int(rfile.readline().split(b";")[0], 16):
+                while left:
+                    left -= direct.read_into(_at_most(rfile, left), hashing)
+                rfile.readline()
+            hashing.close()
             direct.close()
+        else:
+
+            def write(piece: bytes) -> None:
+                view = memoryview(piece)
+                for start in range(0, len(view), WRITE_SIZE):
+                    os.write(fd, view[start : start + WRITE_SIZE])
+
+            hash_thread = arrangement == "hash thread"
+            ready, thread = _threaded(hasher.update if hash_thread else write)
+            here = write if hash_thread else hasher.update
+            while size := int(rfile.readline().split(b";")[0], 16):
+                piece = rfile.read(size)
+                ready.put(piece)
+                here(piece)
+                rfile.readline()
+            ready.put(None)
+            thread.join()
+        rfile.readline()  # the end of the (empty) trailer
         status = b"200 OK" if hasher.hexdigest() == digest else b"400 Bad Request"
         connection.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n\r\n")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +23,18 @@ def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()
     gc.freeze()  # what survived is not garbage now: the next collection scans only new objects
+
+
+def direct_io_here() -> bool:
+    """Whether this OS and the temporary directory's file system take O_DIRECT."""
+    if not hasattr(os, "O_DIRECT"):
+        return False
+    try:
+        fd = os.open(tempfile.gettempdir(), os.O_TMPFILE | os.O_RDWR | os.O_DIRECT)
+    except (OSError, AttributeError):
+        return False
+    os.close(fd)
+    return True
 
 
 USER, PASSWORD = "administrator@vsphere.local", "VMware1!"

@@ -11,6 +11,7 @@ import tempfile
 import threading
 
 import pytest
+from conftest import direct_io_here
 
 from vcl_fake.backend import transfers
 from vcl_fake.backend.transfers import SPOOL_IN_MEMORY, Sink, Spools
@@ -18,18 +19,6 @@ from vcl_fake.backend.transfers import SPOOL_IN_MEMORY, Sink, Spools
 MIB = 1 << 20
 #: Odd sizes: the head kept in memory ends mid-block, chunks straddle the aligned buffers.
 SIZES = [300_000, 300_000, 300_000, 7, MIB + 3, 4096, 2 * MIB - 1, 1]
-
-
-def direct_io_here() -> bool:
-    """Whether this OS and the temporary directory's file system take O_DIRECT."""
-    if not hasattr(os, "O_DIRECT"):
-        return False
-    try:
-        fd = os.open(tempfile.gettempdir(), os.O_TMPFILE | os.O_RDWR | os.O_DIRECT)
-    except (OSError, AttributeError):
-        return False
-    os.close(fd)
-    return True
 
 
 def pieces(sizes=SIZES):
@@ -241,3 +230,45 @@ def test_an_ova_s_large_parts_are_each_closed_as_the_next_begins(api, vc, item, 
     for name, content in disks.items():
         assert vc.read_item_file(item, name) == content
     assert not spool_threads()
+
+
+@pytest.mark.skipif(not direct_io_here(), reason="no O_DIRECT on this OS or file system")
+@pytest.mark.parametrize("step", [513, 4095, 300_000, 5 * MIB])
+def test_bytes_read_straight_into_the_buffers_are_hashed_and_spooled_whole(step):
+    """Reads of any size into the writer's aligned buffers (a buffer goes back to be filled
+    only once written and hashed), after a head of chunks ending mid-block."""
+    import io
+
+    data, head = pieces([700_000, 700_001])
+    rest = os.urandom(6 * MIB + 17)
+    source = io.BytesIO(rest)
+    spools = Spools()
+    sink = Sink("disk.iso", ["SHA256"], spools)
+    assert sink.read_into(source.readinto) is None  # nothing spooled on disk yet
+    for chunk in head:
+        sink.write(chunk)
+    counts = []
+    while count := sink.read_into(lambda view: source.readinto(view[:step])):
+        counts.append(count)
+    sink.close()
+    whole = data + rest
+    assert sink.received == len(whole) and max(counts) <= step
+    assert sink.digests()["SHA256"] == hashlib.sha256(whole).hexdigest()
+    assert sink.data().read() == whole
+    assert not spool_threads()
+    spools.close_all()
+
+
+def test_a_metadata_file_or_a_spool_in_memory_takes_no_straight_reads():
+    import io
+
+    spools = Spools()
+    descriptor = Sink("a.ovf", ["SHA256"], spools)
+    descriptor.write(os.urandom(2 * MIB))
+    disk = Sink("disk.iso", ["SHA256"], spools)
+    disk.write(os.urandom(1000))
+    assert descriptor.read_into(io.BytesIO(b"x").readinto) is None
+    assert disk.read_into(io.BytesIO(b"x").readinto) is None
+    for sink in (descriptor, disk):
+        sink.close()
+    spools.close_all()

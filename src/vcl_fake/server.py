@@ -84,51 +84,64 @@ def body_length(headers: Any) -> tuple[bool, int]:
 
 
 class _Body:
-    """The request body as a stream of chunks; knows whether it was read to the end."""
+    """The request body, as a stream of chunks or read straight into a caller's buffers
+    (:meth:`read_into`), each going on where the other stopped; knows whether it was read to
+    the end."""
 
     def __init__(self, rfile: Any, headers: Any) -> None:
         self.rfile = rfile
+        # Bytes left: of the body (Content-Length), or of the current chunk (chunked).
         self.chunked, self.remaining = body_length(headers)
         self.done = not self.chunked and self.remaining == 0
 
     def __iter__(self) -> Iterator[bytes]:
-        """The chunks, read as the request's thread asks for them (an upload's chunks are
-        hashed by a thread of their own meanwhile: see :mod:`vcl_fake.backend.transfers`)."""
-        return self._chunked() if self.chunked else self._plain()
-
-    def _plain(self) -> Iterator[bytes]:
-        while self.remaining > 0:
+        """The chunks, up to :data:`CHUNK` bytes each, read as the request's thread asks for
+        them (an upload's are hashed by a thread of their own meanwhile)."""
+        while self._more():
             data = self.rfile.read(min(CHUNK, self.remaining))
-            if not data:
-                raise ConnectionError("the client closed the connection mid-body")
-            self.remaining -= len(data)
+            self._took(len(data))
             yield data
-        self.done = True
 
-    def _chunked(self) -> Iterator[bytes]:
-        while True:
-            line = self.rfile.readline(CHUNK_LINE_LIMIT + 1)
-            if not line:
-                raise ConnectionError("the client closed the connection mid-body")
-            field = line.split(b";", 1)[0].strip()
-            if len(line) > CHUNK_LINE_LIMIT or not _CHUNK_SIZE.fullmatch(field):
-                raise FramingError(f"bad chunk size line {line[:40]!r}")
-            size = int(field, 16)
-            if size == 0:
-                for _ in range(TRAILER_LIMIT):
-                    if self.rfile.readline(CHUNK_LINE_LIMIT) in (b"\r\n", b"\n", b""):
-                        self.done = True
-                        return
-                raise FramingError(f"more than {TRAILER_LIMIT} trailer lines")
-            left = size
-            while left > 0:
-                data = self.rfile.read(min(CHUNK, left))
-                if not data:
-                    raise ConnectionError("the client closed the connection mid-body")
-                left -= len(data)
-                yield data
-            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+    def read_into(self, buffer: memoryview) -> int:
+        """The next body bytes straight into ``buffer`` (no chunk object): how many; 0 at
+        the end of the body."""
+        if not self._more():
+            return 0
+        count = self.rfile.readinto(buffer[: self.remaining])
+        self._took(count or 0)
+        return int(count)
+
+    def _more(self) -> bool:
+        """Whether body bytes follow, reading the next chunk's size line where one is due."""
+        if not self.done and self.remaining == 0:  # chunked, between two chunks
+            self._next_chunk()
+        return not self.done
+
+    def _took(self, count: int) -> None:
+        if not count:
+            raise ConnectionError("the client closed the connection mid-body")
+        self.remaining -= count
+        if self.remaining == 0:
+            if not self.chunked:
+                self.done = True
+            elif self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise FramingError("a chunk is not followed by CRLF")
+
+    def _next_chunk(self) -> None:
+        line = self.rfile.readline(CHUNK_LINE_LIMIT + 1)
+        if not line:
+            raise ConnectionError("the client closed the connection mid-body")
+        field = line.split(b";", 1)[0].strip()
+        if len(line) > CHUNK_LINE_LIMIT or not _CHUNK_SIZE.fullmatch(field):
+            raise FramingError(f"bad chunk size line {line[:40]!r}")
+        self.remaining = int(field, 16)
+        if self.remaining:
+            return
+        for _ in range(TRAILER_LIMIT):
+            if self.rfile.readline(CHUNK_LINE_LIMIT) in (b"\r\n", b"\n", b""):
+                self.done = True
+                return
+        raise FramingError(f"more than {TRAILER_LIMIT} trailer lines")
 
 
 class _Headers:

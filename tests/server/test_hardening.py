@@ -231,3 +231,25 @@ def test_tls_handshake_failures_leave_the_server_serving():
             context.wrap_socket(sock, server_hostname="127.0.0.1")
         http = served_login(url, str(vc.server.ca_file))
         assert http.get(url + "/api/content/library", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"200000\r\n" + bytes(2 << 20) + b"\r\nzz\r\n", "bad chunk size line"),
+        (b"200000\r\n" + bytes(2 << 20) + b"XYZ", "not followed by CRLF"),
+        (b"100000\r\n" + bytes(1 << 20) + b"\r\n1000\r\n" + bytes(4096) + b"\r\n-1\r\n", "bad"),
+    ],
+)
+def test_bad_framing_past_the_first_mib_of_an_upload_gets_a_clean_400(served_plain, body, why):
+    """Past the first MiB an upload is read straight into the spool's buffers: framing is
+    checked there all the same, and the spool's threads are gone when the answer leaves."""
+    import threading
+
+    vc, plain = served_plain
+    head = b"PUT " + upload_path(vc, plain) + b" HTTP/1.1\r\nHost: x\r\n"
+    status, error = vapi_error(exchange(plain, head + b"Transfer-Encoding: chunked\r\n\r\n" + body))
+    assert status == 400
+    assert why in error["messages"][0]["default_message"]
+    assert not [t for t in threading.enumerate() if t.name in ("vcl-fake-spool", "vcl-fake-hash")]
+    assert served_login(plain).get(plain + "/api/content/library", timeout=5).status_code == 200

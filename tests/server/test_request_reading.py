@@ -3,14 +3,18 @@ as http.server), large bodies whole over plain HTTP and TLS, chunked or not."""
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
+import os
 import socket
 import time
 
 import pytest
 import requests
-from conftest import SESSIONS, served_login
+from conftest import SESSIONS, direct_io_here, served_login
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vcl_fake import FakeVCenter, ManualClock
 from vcl_fake.server import MAX_HEADER_LINE, MAX_HEADERS, _Headers
@@ -106,6 +110,41 @@ def test_large_bodies_arrive_whole(served, chunked):
     assert vc.read_item_file(item, "big.iso") == data
 
 
+@pytest.mark.parametrize("served", [False, True], ids=["http", "https"], indirect=True)
+@pytest.mark.parametrize("chunked", [False, True])
+def test_past_the_first_mib_an_upload_is_read_straight_into_the_spool(served, chunked, monkeypatch):
+    """Where the spool is written past the page cache, the body goes on straight into its
+    aligned buffers (no chunk objects): every byte arrives, hashed and counted."""
+    from vcl_fake.backend import transfers
+
+    calls = []
+    real = transfers._DirectWriter.read_into
+
+    def counting(self, read, hasher):
+        count = real(self, read, hasher)
+        calls.append(count)
+        return count
+
+    monkeypatch.setattr(transfers._DirectWriter, "read_into", counting)
+    vc, url, http, item = served
+    data = os.urandom(5 * MIB + 12345)
+    session_id = http.post(url + SESSIONS, json={"library_item_id": item}).json()
+    checksum = {"algorithm": "SHA256", "checksum": hashlib.sha256(data).hexdigest()}
+    spec = {"name": "big.iso", "source_type": "PUSH", "size": len(data), "checksum_info": checksum}
+    info = http.post(f"{url}{SESSIONS}/{session_id}/file", json=spec).json()
+    uri = info["upload_endpoint"]["uri"]
+    body = (data[n : n + 700_000] for n in range(0, len(data), 700_000)) if chunked else data
+    assert http.put(uri, data=body).status_code == 200
+    info = http.get(f"{url}{SESSIONS}/{session_id}/file/big.iso").json()
+    assert (info["status"], info["bytes_transferred"]) == ("READY", len(data))
+    assert http.post(f"{url}{SESSIONS}/{session_id}", params={"action": "complete"}).ok
+    assert vc.read_item_file(item, "big.iso") == data
+    if direct_io_here():
+        assert calls[-1] == 0 and sum(calls) > 3 * MIB
+    else:
+        assert calls == []
+
+
 def test_a_client_that_breaks_off_a_large_body_leaves_the_server_serving(served):
     vc, url, http, item = served
     session_id, uri = add_file(url, http, item, 5 * MIB)
@@ -150,3 +189,62 @@ def test_serve_keeps_content_unless_told_not_to(flag):
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def _body(wire: bytes, chunked: bool, length: int = 0):
+    from email.message import Message
+
+    from vcl_fake.server import _Body
+
+    headers = Message()
+    if chunked:
+        headers["Transfer-Encoding"] = "chunked"
+    else:
+        headers["Content-Length"] = str(length)
+    return _Body(io.BufferedReader(io.BytesIO(wire), 64), headers)
+
+
+def _drain(body, switch: int, step: int) -> bytes:
+    """Chunks for ``switch`` reads, then ``read_into`` ``step`` bytes at a time."""
+    out = bytearray()
+    chunks = iter(body)
+    for _ in range(switch):
+        chunk = next(chunks, None)
+        if chunk is None:
+            return bytes(out)
+        out += chunk
+    buffer = memoryview(bytearray(step))
+    while count := body.read_into(buffer):
+        out += buffer[:count]
+    return bytes(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.binary(min_size=1, max_size=300), max_size=6),
+    st.integers(0, 4),
+    st.integers(1, 200),
+    st.booleans(),
+)
+def test_a_body_reads_the_same_as_chunks_or_straight_into_buffers(parts, switch, step, chunked):
+    data = b"".join(parts)
+    if chunked:
+        wire = b"".join(b"%x;ext=1\r\n%b\r\n" % (len(p), p) for p in parts) + b"0\r\nT: v\r\n\r\n"
+    else:
+        wire = data
+    body = _body(wire + b"NEXT", chunked, len(data))
+    assert _drain(body, switch, step) == data
+    assert body.done and body.rfile.read() == b"NEXT"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.integers(0, 3), st.integers(1, 100))
+def test_any_chunked_wire_reads_or_fails_with_a_framing_or_connection_error(wire, switch, step):
+    from vcl_fake.server import FramingError
+
+    body = _body(wire, True)
+    try:
+        _drain(body, switch, step)
+    except (FramingError, ConnectionError):
+        return
+    assert body.done

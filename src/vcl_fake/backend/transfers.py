@@ -38,7 +38,7 @@ HASH_QUEUE = 4  # chunks waiting for the hasher thread at most
 WRITE_SIZE = 32 * 1024  # bytes per ordinary write to a spool on disk (see bench/pagecache.py)
 DIRECT_SIZE = 1 << 20  # bytes per write to a spool past the page cache (O_DIRECT)
 DIRECT_ALIGN = 4096  # what O_DIRECT wants buffers, offsets and lengths to be multiples of
-DIRECT_BUFFERS = 3  # aligned buffers of DIRECT_SIZE per spool being written
+DIRECT_BUFFERS = 4  # aligned buffers of DIRECT_SIZE per spool being written
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
 
@@ -116,17 +116,23 @@ class _Hasher:
 
     def __init__(self, hashers: Iterable[Any]) -> None:
         self.hashers = tuple(hashers)
-        self.queue: queue.Queue[bytes | None] = queue.Queue(HASH_QUEUE)
+        self.queue: queue.Queue[tuple[Any, Callable[[], None] | None] | None]
+        self.queue = queue.Queue(HASH_QUEUE)
         self.thread = threading.Thread(target=self._run, name="vcl-fake-hash", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while (chunk := self.queue.get()) is not None:
+        while (item := self.queue.get()) is not None:
+            chunk, done = item
             for hasher in self.hashers:
                 hasher.update(chunk)
+            del item, chunk  # a view of a writer's buffer: let it go before saying so
+            if done is not None:
+                done()
 
-    def put(self, chunk: bytes) -> None:
-        self.queue.put(chunk)
+    def put(self, chunk: bytes | memoryview, done: Callable[[], None] | None = None) -> None:
+        """Hash ``chunk`` (then call ``done``: the chunk may be reused)."""
+        self.queue.put((chunk, done))
 
     def close(self) -> None:
         """Wait until everything queued is hashed."""
@@ -153,6 +159,11 @@ class _DirectWriter:
         self.free: queue.Queue[mmap.mmap] = queue.Queue()
         for buffer in self.buffers[1:]:
             self.free.put(buffer)
+        # What still uses each buffer (being filled, then its write; views being hashed):
+        # free again at none.
+        self.holds = {id(buffer): 0 for buffer in self.buffers}
+        self.holds[id(self.buffer)] = 1
+        self.holds_lock = threading.Lock()
         self.full: queue.Queue[tuple[mmap.mmap, int, int] | None] = queue.Queue()
         self.direct = True
         self.error: BaseException | None = None
@@ -201,13 +212,41 @@ class _DirectWriter:
                     self._send()
         self.size += len(chunk)
 
+    def read_into(self, read: Callable[[memoryview], int], hasher: _Hasher) -> int:
+        """The next bytes ``read`` puts straight into the buffer being filled (no chunk
+        object, no copy), handed to ``hasher`` as a view: how many; 0 at the end."""
+        if self.error is not None:
+            raise self.error
+        buffer, start = self.buffer, self.fill
+        count = read(memoryview(buffer)[start:])
+        if count:
+            self._hold(buffer)
+            hasher.put(memoryview(buffer)[start : start + count], lambda: self._release(buffer))
+            self.fill += count
+            self.size += count
+            if self.fill == DIRECT_SIZE:
+                self._send()
+        return count
+
+    def _hold(self, buffer: mmap.mmap) -> None:
+        with self.holds_lock:
+            self.holds[id(buffer)] += 1
+
+    def _release(self, buffer: mmap.mmap) -> None:
+        with self.holds_lock:
+            self.holds[id(buffer)] -= 1
+            free = self.holds[id(buffer)] == 0
+        if free:
+            self.free.put(buffer)
+
     def _send(self) -> None:
         """Hand the buffer being filled to the thread (padded to a whole block)."""
         length = -(-self.fill // DIRECT_ALIGN) * DIRECT_ALIGN
         self.buffer[self.fill : length] = bytes(length - self.fill)
-        self.full.put((self.buffer, length, self.offset))
+        self.full.put((self.buffer, length, self.offset))  # its hold passes to the write
         self.offset += length
         self.buffer, self.fill = self.free.get(), 0
+        self._hold(self.buffer)
 
     def _run(self) -> None:
         while (item := self.full.get()) is not None:
@@ -218,7 +257,7 @@ class _DirectWriter:
                         self._write(data, offset)
                 except BaseException as exc:  # a full disk: reported to the caller
                     self.error = exc.with_traceback(None)  # its frames hold the buffer
-            self.free.put(buffer)
+            self._release(buffer)
 
     def _write(self, data: memoryview, offset: int) -> None:
         if self.direct:
@@ -253,7 +292,10 @@ class _DirectWriter:
                 fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
                 os.close(self.fd)
                 for buffer in self.buffers:
-                    buffer.close()
+                    # A view may outlive this in the traceback of a read that failed: the
+                    # buffer is then unmapped when that goes.
+                    with contextlib.suppress(BufferError):
+                        buffer.close()
         if self.error is not None:
             raise self.error
 
@@ -344,20 +386,30 @@ class Sink:
             self.metadata += chunk
         self.received = size
 
+    def read_into(self, read: Callable[[memoryview], int]) -> int | None:
+        """Where this sink can take the next bytes straight from ``read`` into its spool's
+        write buffer (a large spool written past the page cache, not a metadata file): how
+        many it took, 0 at the end; None where it cannot (the caller goes on with chunks)."""
+        if self.writer is None or self.hasher is None or self.metadata is not None:
+            return None
+        count = self.writer.read_into(read, self.hasher)
+        self.received += count
+        return count
+
     def close(self) -> None:
         """Wait for the hasher and the writer threads, if they run; raise what writing
         raised."""
         hasher, self.hasher = self.hasher, None
         writer, self.writer = self.writer, None
         try:
+            if hasher is not None:
+                hasher.close()  # first: it may be hashing views of the writer's buffers
+        finally:
             if writer is not None:
                 writer.close()
                 assert self.spool is not None
                 if not self.spool.closed:  # the backend may have closed it meanwhile
                     self.spool.seek(0, os.SEEK_END)  # where the file object thinks it is
-        finally:
-            if hasher is not None:
-                hasher.close()
 
     def digests(self) -> dict[str, str]:
         self.close()  # a no-op once the transfer's feed has ended (it closes every sink)
@@ -443,17 +495,24 @@ class Transfer:
         if self.file.attempt is self:  # a superseded attempt no longer speaks for the file
             self.file.bytes_transferred = self.sink.received
 
-    def feed(self, chunks: Iterable[bytes]) -> None:
+    def feed(
+        self, chunks: Iterable[bytes], read_into: Callable[[memoryview], int] | None = None
+    ) -> None:
+        """Consume the byte stream ``chunks``; where ``read_into`` is given (the same stream,
+        read into a caller's buffer: see ``Request.reader``), a large unscripted file goes on
+        with it once its spool is on disk, without a chunk object per read."""
         limit = self.script.get("fail_after")
         if limit is not None:
             chunks = self._cut(chunks, limit)
+        if self.script or self.ova:
+            read_into = None
         try:
-            self._feed(chunks)
+            self._feed(chunks, read_into)
         finally:
             for sink in (self.sink, *self.parts):
                 sink.close()
 
-    def _feed(self, chunks: Iterable[bytes]) -> None:
+    def _feed(self, chunks: Iterable[bytes], read_into: Callable[[memoryview], int] | None) -> None:
         try:
             if self.ova:
                 ovf.unpack_ova(iter(chunks), self.write, self._open_part, check_file_name)
@@ -462,11 +521,25 @@ class Transfer:
             else:
                 for chunk in chunks:
                     self.write(chunk)
+                    if read_into is not None and self._read(read_into):
+                        break
                 _check_metadata(self.sink)
         except ovf.OvfError as exc:
             self.failure = str(exc)
             for _ in chunks:  # the client still sends the rest; it is not looked at
                 pass
+
+    def _read(self, read_into: Callable[[memoryview], int]) -> bool:
+        """The rest of the stream through ``read_into``, where the sink takes it so: whether
+        it did (the stream is then at its end)."""
+        count = self.sink.read_into(read_into)
+        if count is None:
+            return False
+        while count:
+            if self.file.attempt is self:
+                self.file.bytes_transferred = self.sink.received
+            count = self.sink.read_into(read_into)
+        return True
 
     def _cut(self, chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:
         """Stop after ``limit`` bytes: the transfer breaks there."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
@@ -141,6 +141,23 @@ class Request:
         if isinstance(body, str):
             return iter((body.encode(),))
         return _guarded(body)
+
+    def reader(self) -> Callable[[memoryview], int] | None:
+        """Where the body can be read straight into a caller's buffer (a served body's
+        ``read_into``: how many bytes, 0 at the end), that, its errors raised as
+        :class:`BodyError` as :meth:`chunks` raises them; None otherwise. It goes on where
+        :meth:`chunks` stopped."""
+        read_into = getattr(self.body, "read_into", None)
+        if read_into is None:
+            return None
+
+        def guarded(buffer: memoryview) -> int:
+            try:
+                return int(read_into(buffer))
+            except Exception as exc:
+                raise BodyError(exc) from exc
+
+        return guarded
 
     def read(self, limit: int | None = None) -> bytes:
         """The whole body (for API calls, which are small; uploads use :meth:`chunks`)."""

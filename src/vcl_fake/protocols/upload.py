@@ -45,7 +45,7 @@ class UploadProtocol:
         try:
             transfer = stage("begin")
             try:
-                transfer.feed(request.chunks())
+                transfer.feed(request.chunks(), request.reader())
             except Exception as exc:  # the client's body broke off: the client sees its error
                 transfer.broken = str(exc) or type(exc).__name__
                 raw["bytes"] = transfer.received
