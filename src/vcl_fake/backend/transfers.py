@@ -10,7 +10,9 @@ writes into the page cache of a kept file several times slower). Past
 :data:`SPOOL_IN_MEMORY` bytes a file is hashed by a :class:`_Hasher` thread fed through a
 small bounded queue, so that hashing and what the caller's thread does with each chunk
 (reading it off a socket, writing it to the spool) overlap: an upload costs about the larger
-of the two, not their sum, and holds at most :data:`HASH_QUEUE` chunks in memory.
+of the two, not their sum, and holds at most :data:`HASH_QUEUE` chunks in memory. A served
+upload's body is read straight into the aligned buffers of a :class:`_DirectWriter`, which
+writes the spool past the page cache (``O_DIRECT``) where the OS and file system allow it.
 """
 
 from __future__ import annotations
@@ -356,6 +358,10 @@ class Sink:
         self.received = 0
         self.hasher: _Hasher | None = None
         self.writer: _DirectWriter | None = None
+        #: Write the spool, once on disk, past the page cache: where the bytes will come
+        #: through :meth:`read_into` (copying chunks into its aligned buffers, under the GIL,
+        #: would cost an in-process upload more time than the page cache does).
+        self.direct = False
 
     def write(self, chunk: bytes) -> None:
         size = self.received + len(chunk)
@@ -373,7 +379,7 @@ class Sink:
             else:
                 if self.received <= SPOOL_IN_MEMORY:
                     self.spool.rollover()  # type: ignore[attr-defined]
-                    self.writer = _DirectWriter.open(self.spool)
+                    self.writer = _DirectWriter.open(self.spool) if self.direct else None
                 if self.writer is not None:
                     self.writer.write(chunk)
                 else:
@@ -506,6 +512,7 @@ class Transfer:
             chunks = self._cut(chunks, limit)
         if self.script or self.ova:
             read_into = None
+        self.sink.direct = read_into is not None
         try:
             self._feed(chunks, read_into)
         finally:
