@@ -192,6 +192,16 @@ def test_import_an_iso(fake_vcenter, govc, library, tmp_path):
     assert fake_vcenter.read_item_file(item["id"], "tiny.iso") == DISK
 
 
+def test_import_a_large_iso(fake_vcenter, govc, library, tmp_path):
+    """Past the first MiB the body is read straight into the spool's aligned buffers."""
+    data = os.urandom(5 * 1024 * 1024 + 4097)
+    (tmp_path / "big.iso").write_bytes(data)
+    govc("library.import", "templates", str(tmp_path / "big.iso"))
+    item = only_item(fake_vcenter, library)
+    assert files_of(item) == {"big.iso": len(data)}
+    assert fake_vcenter.read_item_file(item["id"], "big.iso") == data
+
+
 def test_import_a_plain_file(fake_vcenter, govc, library, tmp_path):
     (tmp_path / "notes.txt").write_bytes(b"release notes\n")
     govc("library.import", "templates", str(tmp_path / "notes.txt"))

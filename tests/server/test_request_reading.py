@@ -248,3 +248,34 @@ def test_any_chunked_wire_reads_or_fails_with_a_framing_or_connection_error(wire
     except (FramingError, ConnectionError):
         return
     assert body.done
+
+
+@pytest.mark.parametrize(
+    ("transfer", "status", "file_status"),
+    [({"corrupt": True}, 200, "ERROR"), ({"fail_after": 3 * MIB + 1}, 500, "ERROR")],
+)
+def test_scripted_transfers_of_a_large_served_upload_keep_their_script(
+    served, transfer, status, file_status, monkeypatch
+):
+    """A scripted transfer never takes the straight reads (they would bypass the script)."""
+    from vcl_fake.backend import transfers
+
+    monkeypatch.setattr(transfers._DirectWriter, "read_into", None)  # any use would fail
+    vc, url, http, item = served
+    vc.load_scenario(
+        {
+            "version": 1,
+            "name": "s",
+            "rules": [{"match": {"operation": "upload"}, "then": {"transfer": transfer}}],
+        }
+    )
+    data = os.urandom(5 * MIB)
+    session_id = http.post(url + SESSIONS, json={"library_item_id": item}).json()
+    checksum = {"algorithm": "SHA256", "checksum": hashlib.sha256(data).hexdigest()}
+    spec = {"name": "big.iso", "source_type": "PUSH", "size": len(data), "checksum_info": checksum}
+    uri = http.post(f"{url}{SESSIONS}/{session_id}/file", json=spec).json()["upload_endpoint"][
+        "uri"
+    ]
+    assert http.put(uri, data=data).status_code == status
+    info = http.get(f"{url}{SESSIONS}/{session_id}/file/big.iso").json()
+    assert info["status"] == file_status
