@@ -291,3 +291,33 @@ def test_a_metadata_file_or_a_spool_in_memory_takes_no_straight_reads():
     for sink in (descriptor, disk):
         sink.close()
     spools.close_all()
+
+
+@pytest.mark.skipif(not direct_io_here(), reason="no O_DIRECT on this OS or file system")
+@pytest.mark.parametrize("rate, direct", [(1 << 60, False), (1, True)], ids=["slow", "fast"])
+def test_a_disk_slower_than_the_page_cache_gets_ordinary_writes_after_the_probe(
+    monkeypatch, rate, direct
+):
+    """Past the page cache an upload goes at the disk's pace: a disk that takes the first
+    writes slower than DIRECT_MIN_RATE gets the rest through the page cache."""
+    monkeypatch.setattr(transfers, "DIRECT_MIN_RATE", rate)
+    monkeypatch.setattr(transfers, "DIRECT_PROBE", 2 * MIB)
+    data, chunks = pieces([SPOOL_IN_MEMORY] + [MIB] * 6 + [5])
+    spools = Spools()
+    flags = []
+    sink = Sink("disk.iso", ["SHA1"], spools)
+    sink.direct = True
+    for chunk in chunks:
+        sink.write(chunk)
+        if sink.writer is not None:
+            flags.append(o_direct_fd(sink.writer.fd))
+    writer = sink.writer
+    sink.close()
+    assert writer is not None and writer.judged and writer.direct is direct
+    assert flags[0] and flags[-1] is direct
+    assert sink.data().read() == data
+    assert os.fstat(sink.spool.fileno()).st_size == len(data)
+    assert not o_direct(sink.spool)
+    assert sink.digests()["SHA1"] == hashlib.sha1(data).hexdigest()
+    assert not spool_threads()
+    spools.close_all()

@@ -26,6 +26,7 @@ import queue
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import IO, Any, TypeVar
 
@@ -41,6 +42,8 @@ WRITE_SIZE = 32 * 1024  # bytes per ordinary write to a spool on disk (see bench
 DIRECT_SIZE = 1 << 20  # bytes per write to a spool past the page cache (O_DIRECT)
 DIRECT_ALIGN = 4096  # what O_DIRECT wants buffers, offsets and lengths to be multiples of
 DIRECT_BUFFERS = 4  # aligned buffers of DIRECT_SIZE per spool being written
+DIRECT_PROBE = 8 * DIRECT_SIZE  # direct writes timed before the pace of the disk is judged
+DIRECT_MIN_RATE = 1 << 30  # bytes/s: a slower disk gets ordinary writes (the page cache)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
 
@@ -168,6 +171,8 @@ class _DirectWriter:
         self.holds_lock = threading.Lock()
         self.full: queue.Queue[tuple[mmap.mmap, int, int] | None] = queue.Queue()
         self.direct = True
+        self.probed, self.probe_seconds = 0, 0.0  # direct writes timed so far
+        self.judged = False  # whether the disk's pace has been judged (once per spool)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="vcl-fake-spool", daemon=True)
         self.thread.start()
@@ -263,18 +268,39 @@ class _DirectWriter:
 
     def _write(self, data: memoryview, offset: int) -> None:
         if self.direct:
+            started = time.perf_counter()
             try:
                 _pwrite_all(self.fd, data, offset)
-                return
             except OSError as exc:
                 if exc.errno != errno.EINVAL:
                     raise
-            import fcntl
-
-            self.direct = False  # the flag was taken, direct writes are not: ordinary ones
-            fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
+                self._ordinary()  # the flag was taken, direct writes are not
+            else:
+                self._timed(len(data), time.perf_counter() - started)
+                return
         for start in range(0, len(data), WRITE_SIZE):
             _pwrite_all(self.fd, data[start : start + WRITE_SIZE], offset + start)
+
+    def _timed(self, count: int, seconds: float) -> None:
+        """Past the page cache an upload goes at the disk's pace: once the first
+        :data:`DIRECT_PROBE` bytes show a disk slower than :data:`DIRECT_MIN_RATE` (a network
+        volume, a spinning disk), the rest goes through the page cache, which takes writes at
+        memory speed."""
+        if self.judged:
+            return
+        self.probed += count
+        self.probe_seconds += seconds
+        if self.probed >= DIRECT_PROBE:
+            self.judged = True
+            if self.probed < DIRECT_MIN_RATE * self.probe_seconds:
+                self._ordinary()
+
+    def _ordinary(self) -> None:
+        """Ordinary writes from now on (the writer thread's own decision)."""
+        import fcntl
+
+        self.direct = False
+        fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
 
     def close(self) -> None:
         """Write what is left, wait for the thread, give the file its size and ordinary I/O
