@@ -171,6 +171,40 @@ def test_a_datetime_at_the_edge_in_utc_is_accepted():
     assert parse_datetime("0001-01-01T01:00:00+01:00").year == 1
 
 
+@pytest.mark.parametrize(
+    "text, read",
+    [
+        ("2026-01-01T00:00:00.1Z", "2026-01-01T00:00:00.100000+00:00"),
+        ("2026-01-01t00:00:00.1234567z", "2026-01-01T00:00:00.123456+00:00"),
+        ("2026-01-01 00:00:00-01:30", "2026-01-01T01:30:00+00:00"),
+        ("2026-01-01T00:00:00", "2026-01-01T00:00:00+00:00"),  # no offset: UTC
+    ],
+)
+def test_rfc_3339_datetimes_read_the_same_on_every_python(text, read):
+    assert parse_datetime(text).isoformat() == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-01",
+        "20260101T000000Z",
+        "2026-01-01T00:00Z",
+        "2026-01-01T00:00:00,5Z",
+        "2026-01-01T00:00:00+0100",
+        "2026-01-01T00:00:00+24:00",
+        "2026-W01-1T00:00:00Z",
+        "2026-01-01T00:00:60Z",
+        "\uff12026-01-01T00:00:00Z",
+    ],
+)
+def test_forms_rfc_3339_does_not_have_are_refused_on_every_python(text):
+    with pytest.raises(ValueError):
+        parse_datetime(text)
+    with pytest.raises(ValueError):
+        ManualClock(text)
+
+
 def test_datetimes_are_written_in_rfc_3339_with_milliseconds_and_a_four_digit_year():
     assert format_datetime(parse_datetime("0001-01-01T01:00:00.1234+01:00")) == (
         "0001-01-01T00:00:00.123Z"

@@ -98,7 +98,9 @@ class ManualClock:
 
     def __init__(self, start: _dt.datetime | str | None = None) -> None:
         if isinstance(start, str):
-            start = _dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+            from vcl_fake.contract.types import parse_datetime
+
+            start = parse_datetime(start)
         try:
             moment = _as_utc(start) if start is not None else self.DEFAULT_START
         except OverflowError:

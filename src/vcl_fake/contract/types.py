@@ -16,6 +16,7 @@ value.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,12 +59,32 @@ def format_datetime(moment: _dt.datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+#: RFC 3339 ``date-time`` (section 5.6): any number of fraction digits, ``T``, ``t`` or a
+#: space between date and time, ``Z``, ``z`` or ``+hh:mm`` (a missing offset is read as UTC).
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?",
+    re.ASCII,
+)
+
+
 def parse_datetime(text: str) -> _dt.datetime:
-    """Parse an RFC 3339 timestamp; a missing offset means UTC. ValueError for anything else,
-    including a moment at the calendar's edge that an offset moves outside it in UTC."""
+    """Parse an RFC 3339 timestamp (the same on every Python: ``fromisoformat`` refuses most
+    fractions on 3.10 and takes forms RFC 3339 does not from 3.11 on); fractions beyond the
+    microsecond are cut. ValueError for anything else, including a moment at the calendar's
+    edge that an offset moves outside it in UTC."""
+    found = _RFC3339.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        raise ValueError(f"{text!r} is not an RFC 3339 date and time")
+    year, month, day, hour, minute, second, fraction, _z, sign, oh, om = found.groups()
+    if int(oh or 0) > 23 or int(om or 0) > 59:
+        raise ValueError(f"{text!r} has an offset outside -23:59 to +23:59")
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    offset = _dt.timedelta(hours=int(oh or 0), minutes=int(om or 0)) * (-1 if sign == "-" else 1)
+    fields = (int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
+    moment = _dt.datetime(*fields, tzinfo=_dt.timezone(offset))  # ValueError: no such moment
     try:
-        moment = _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment.astimezone(UTC)
     except OverflowError:
         raise ValueError(f"{text} is outside the calendar in UTC") from None
 
