@@ -45,7 +45,8 @@ CHUNK = 1 << 20
 SLOW_CLIENT_TIMEOUT = 30.0
 #: Longest header line and most header lines (as ``http.client`` limits them).
 MAX_HEADER_LINE, MAX_HEADERS = 65536, 100
-#: Connections served at once; more are closed at once (each holds one thread).
+#: Connections served at once (each holds one thread). At the cap the connection idle the
+#: longest is closed to make room; with every one busy, new connections wait their turn.
 MAX_CONNECTIONS = 128
 READ_TIMEOUT_HOLD = 30.0  # how long a scripted read_timeout keeps the client waiting
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
@@ -226,6 +227,10 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def handle_one_request(self) -> None:
+        self.server.idle(True)  # until the next request line arrives, it may be reclaimed
+        super().handle_one_request()
+
     def log_message(self, format: str, *args: Any) -> None:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s - %s", self.address_string(), format % args)
@@ -233,6 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         """``BaseHTTPRequestHandler.parse_request`` (same checks, same answers to malformed
         requests), with the headers read by :class:`_Headers`."""
+        self.server.idle(False)
         self.command = None  # type: ignore[assignment]
         self.request_version = version = self.default_request_version
         self.close_connection = True
@@ -380,12 +386,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     """Accepts connections and hands each to a thread of its own at once: the TLS handshake,
-    with its timeout, runs in that thread. At most ``MAX_CONNECTIONS`` are open; ``stop``
+    with its timeout, runs in that thread. At most ``MAX_CONNECTIONS`` are open: at the cap
+    the connection idle the longest (silent since it connected, or waiting for its next
+    request) is closed to make room, as HTTP/1.1 lets a server close an idle persistent
+    connection (clients open another); while every one is busy, new connections wait. ``stop``
     closes those still open, so no silent client keeps the server from exiting."""
 
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
+    request_queue_size = MAX_CONNECTIONS  # the listen backlog: connections waiting their turn
 
     def __init__(self, address: tuple[str, int], fake: FakeVCenter) -> None:
         self.address_family = address_family(address[0], address[1])
@@ -397,7 +407,9 @@ class _Server(ThreadingHTTPServer):
         self.tls: ssl.SSLContext | None = None
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.open: dict[Any, Any] = {}  # accepted socket -> the socket to shut down
+        self.idle_since: dict[Any, None] = {}  # accepted sockets now idle, the longest first
         self.open_lock = threading.Lock()
+        self.current = threading.local()  # the accepted socket a connection's thread serves
         from vcl_fake.control import Control
 
         #: What every control API request must carry (header ``vcl-fake-token``).
@@ -411,12 +423,12 @@ class _Server(ThreadingHTTPServer):
         super().server_bind()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if self.stopping.is_set() or not self.slots.acquire(blocking=False):
-            log.debug("vcl_fake server: refusing %s (%d open)", client_address, MAX_CONNECTIONS)
+        if not self._slot():  # stopping
             self.shutdown_request(request)
             return
         with self.open_lock:
             self.open[request] = request
+            self.idle_since[request] = None
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -429,13 +441,45 @@ class _Server(ThreadingHTTPServer):
         finally:
             self._release(request)
 
+    def _slot(self) -> bool:
+        """Take a connection slot (False: the server is stopping). With none free, the
+        connection idle the longest is shut down to free its slot; with none idle, wait."""
+        while not self.stopping.is_set():
+            if self.slots.acquire(blocking=False):
+                return True
+            victim = None
+            with self.open_lock:
+                oldest = next(iter(self.idle_since), None)
+                if oldest is not None:
+                    del self.idle_since[oldest]  # reclaimed once
+                    victim = self.open.get(oldest)
+            if victim is not None:
+                log.debug("vcl_fake server: %d open, closing the longest idle", MAX_CONNECTIONS)
+                with contextlib.suppress(OSError):
+                    victim.shutdown(socket.SHUT_RDWR)  # its thread ends and frees the slot
+            if self.slots.acquire(timeout=STOP_POLL):
+                return True
+        return False
+
+    def idle(self, idle: bool) -> None:
+        """The calling connection's thread waits for a request line (True) or serves one."""
+        request = getattr(self.current, "request", None)
+        with self.open_lock:
+            if request not in self.open:
+                return
+            self.idle_since.pop(request, None)
+            if idle:
+                self.idle_since[request] = None  # now the newest idle one
+
     def _release(self, request: Any) -> None:
         with self.open_lock:
+            self.idle_since.pop(request, None)
             if self.open.pop(request, None) is not None:
                 self.slots.release()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """In the connection's thread: the TLS handshake (bounded by the timeout), then HTTP."""
+        self.current.request = request
         request.settimeout(SLOW_CLIENT_TIMEOUT)
         if self.tls is None:
             super().finish_request(request, client_address)

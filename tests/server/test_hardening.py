@@ -10,7 +10,6 @@ import time
 from email.message import Message
 
 import pytest
-import requests
 from conftest import served_login
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -72,28 +71,70 @@ def test_a_silent_handshake_times_out(monkeypatch):
         assert time.monotonic() - start < 3
 
 
-def test_connections_are_bounded(monkeypatch):
+def test_at_the_cap_the_longest_idle_connection_makes_room(monkeypatch):
+    """Over MAX_CONNECTIONS no connection is dropped: the one idle the longest (silent since
+    it connected, or between requests) is closed, and the new one is served."""
     monkeypatch.setattr("vcl_fake.server.MAX_CONNECTIONS", 3)
     vc = FakeVCenter("bounded.example.com", clock=ManualClock())
     with vc.serve(tls=False) as url:
-        held = [socket.create_connection(address(url), timeout=5) for _ in range(3)]
+        held = []
+        for _ in range(3):
+            held.append(socket.create_connection(address(url), timeout=5))
+            time.sleep(0.05)  # an order of idleness: held[0] is the longest idle
         try:
-            with socket.create_connection(address(url), timeout=5) as extra:
-                assert extra.recv(1) == b""  # refused at once: closed, not queued
+            first = served_login(url)  # reclaims held[0], the longest idle
+            assert first.get(url + "/api/content/library", timeout=5).status_code == 200
+            assert held[0].recv(1) == b""  # closed to make room
+            second = served_login(url)  # held[1] is now idle the longest (first's is newer)
+            assert second.get(url + "/api/content/library", timeout=5).status_code == 200
+            assert held[1].recv(1) == b""
+            second.close()
+            assert first.get(url + "/api/content/library", timeout=5).status_code == 200
+            first.close()
+            assert held[2].getpeername()  # never the longest idle: still open
         finally:
             for sock in held:
                 sock.close()
-        deadline = time.monotonic() + 5
-        while True:  # the slots come back as the held connections' threads notice
-            try:
-                assert (
-                    served_login(url).get(url + "/api/content/library", timeout=5).status_code
-                    == 200
-                )
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+
+
+def test_at_the_cap_with_every_connection_busy_a_new_one_waits_its_turn(monkeypatch):
+    monkeypatch.setattr("vcl_fake.server.MAX_CONNECTIONS", 2)
+    vc = FakeVCenter("busy.example.com", clock=ManualClock())
+    with vc.serve(tls=False) as url:
+        busy = []
+        for _ in range(2):  # requests whose bodies have not all arrived: not idle
+            sock = socket.create_connection(address(url), timeout=5)
+            sock.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+            busy.append(sock)
+        time.sleep(0.2)
+        waiting = socket.create_connection(address(url), timeout=5)
+        waiting.sendall(b"GET /api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        waiting.settimeout(0.5)
+        with pytest.raises(TimeoutError):  # not served while both slots are busy, not closed
+            waiting.recv(1)
+        busy[0].sendall(b"cdefghij")  # that request ends (401: no credentials): a slot frees
+        assert busy[0].recv(12).startswith(b"HTTP/1.1 401")
+        busy[0].close()
+        waiting.settimeout(5)
+        assert waiting.recv(12).startswith(b"HTTP/1.1 ")
+        for sock in (waiting, busy[1]):
+            sock.close()
+
+
+def test_stop_does_not_wait_for_a_slot(monkeypatch):
+    monkeypatch.setattr("vcl_fake.server.MAX_CONNECTIONS", 1)
+    vc = FakeVCenter("stopping.example.com", clock=ManualClock())
+    with vc.serve(tls=False) as url:
+        busy = socket.create_connection(address(url), timeout=5)
+        busy.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        time.sleep(0.1)
+        extra = socket.create_connection(address(url), timeout=5)
+        time.sleep(0.1)
+        leaving = time.monotonic()
+    assert time.monotonic() - leaving < 3
+    assert busy.recv(1) == b"" and extra.recv(1) == b""
+    busy.close()
+    extra.close()
 
 
 @pytest.fixture(scope="module")
