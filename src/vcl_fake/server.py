@@ -8,7 +8,8 @@ control API under ``/_vcl_fake/``. The TLS handshake happens in the connection's
 under the same timeout as every read, so a silent client holds only its own connection.
 Limits (see docs/security.md): header lines and counts as ``http.server`` enforces them,
 ``MAX_CONNECTIONS`` open connections, API bodies up to ``API_BODY_LIMIT`` (uploads stream
-without limit), ``SLOW_CLIENT_TIMEOUT`` for every handshake and read. Malformed framing (a
+without limit), ``SLOW_CLIENT_TIMEOUT`` for every handshake and read, and in all for a
+handshake, request line and headers however slowly they trickle in. Malformed framing (a
 Content-Length that is not a number, a bad chunk size) is answered 400 and the connection
 closed.
 """
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("vcl_fake")
 CONTROL_PREFIX = "/_vcl_fake/"
 CHUNK = 1 << 20
-#: Seconds a client may stay silent (TLS handshake, request line, headers, every body read).
+#: Seconds a client may stay silent (TLS handshake, request line, headers, every body read),
+#: and the most a connection may take in all to complete its handshake and send a request line
+#: and headers (bytes trickling in do not stretch it).
 SLOW_CLIENT_TIMEOUT = 30.0
 #: Longest header line and most header lines (as ``http.client`` limits them).
 MAX_HEADER_LINE, MAX_HEADERS = 65536, 100
@@ -228,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     def handle_one_request(self) -> None:
-        self.server.idle(True)  # until the next request line arrives, it may be reclaimed
+        self.server.idle(True)  # until the request line and headers are in (see _Server.idle)
         super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -238,7 +241,6 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         """``BaseHTTPRequestHandler.parse_request`` (same checks, same answers to malformed
         requests), with the headers read by :class:`_Headers`."""
-        self.server.idle(False)
         self.command = None  # type: ignore[assignment]
         self.request_version = version = self.default_request_version
         self.close_connection = True
@@ -279,6 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
         except http.client.HTTPException as err:
             self.send_error(431, "Too many headers", str(err))
             return False
+        self.server.idle(False)  # the request line and headers are in: serving it
         connection = self.headers.get("Connection", "").lower()
         if connection == "close":
             self.close_connection = True
@@ -407,7 +410,9 @@ class _Server(ThreadingHTTPServer):
         self.tls: ssl.SSLContext | None = None
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.open: dict[Any, Any] = {}  # accepted socket -> the socket to shut down
-        self.idle_since: dict[Any, None] = {}  # accepted sockets now idle, the longest first
+        #: Accepted sockets waiting for a request line and headers -> since when (monotonic),
+        #: the longest first.
+        self.idle_since: dict[Any, float] = {}
         self.open_lock = threading.Lock()
         self.current = threading.local()  # the accepted socket a connection's thread serves
         from vcl_fake.control import Control
@@ -428,7 +433,7 @@ class _Server(ThreadingHTTPServer):
             return
         with self.open_lock:
             self.open[request] = request
-            self.idle_since[request] = None
+            self.idle_since[request] = time.monotonic()
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -447,6 +452,7 @@ class _Server(ThreadingHTTPServer):
         while not self.stopping.is_set():
             if self.slots.acquire(blocking=False):
                 return True
+            self.service_actions()  # past their deadline first
             victim = None
             with self.open_lock:
                 oldest = next(iter(self.idle_since), None)
@@ -462,14 +468,34 @@ class _Server(ThreadingHTTPServer):
         return False
 
     def idle(self, idle: bool) -> None:
-        """The calling connection's thread waits for a request line (True) or serves one."""
+        """The calling connection's thread waits for a request line and its headers (True),
+        or has them (False). Waiting has one deadline, ``SLOW_CLIENT_TIMEOUT`` in all, however
+        the bytes trickle in (each read has the same timeout of its own)."""
         request = getattr(self.current, "request", None)
         with self.open_lock:
             if request not in self.open:
                 return
             self.idle_since.pop(request, None)
             if idle:
-                self.idle_since[request] = None  # now the newest idle one
+                self.idle_since[request] = time.monotonic()  # now the newest idle one
+
+    def service_actions(self) -> None:
+        """Between accepts (and while waiting for a slot): shut down the connections that
+        have waited for a request line and headers past their deadline."""
+        cutoff = time.monotonic() - SLOW_CLIENT_TIMEOUT
+        with self.open_lock:
+            expired = []
+            for request, since in self.idle_since.items():  # the longest idle first
+                if since > cutoff:
+                    break
+                expired.append(request)
+            victims = [self.open.get(request) for request in expired]
+            for request in expired:
+                del self.idle_since[request]
+        for victim in victims:
+            if victim is not None:
+                with contextlib.suppress(OSError):
+                    victim.shutdown(socket.SHUT_RDWR)
 
     def _release(self, request: Any) -> None:
         with self.open_lock:

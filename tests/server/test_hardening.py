@@ -121,6 +121,33 @@ def test_at_the_cap_with_every_connection_busy_a_new_one_waits_its_turn(monkeypa
             sock.close()
 
 
+def test_a_request_line_and_headers_trickling_in_meet_one_deadline(monkeypatch):
+    """Each read has its own timeout, which a byte now and then would reset: the request
+    line and headers have SLOW_CLIENT_TIMEOUT in all."""
+    monkeypatch.setattr("vcl_fake.server.SLOW_CLIENT_TIMEOUT", 0.6)
+    vc = FakeVCenter("trickle.example.com", clock=ManualClock())
+    with vc.serve(tls=False) as url, socket.create_connection(address(url), timeout=5) as slow:
+        start = time.monotonic()
+        closed = False
+        for byte in b"GET /api HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40:
+            try:
+                slow.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.1)
+            if time.monotonic() - start > 3:
+                break
+        if not closed:
+            slow.settimeout(2)
+            with contextlib.suppress(ConnectionResetError):
+                assert slow.recv(1) == b""
+        assert time.monotonic() - start < 3
+        http = served_login(url)  # others are served as before
+        assert http.get(url + "/api/content/library", timeout=5).status_code == 200
+        http.close()
+
+
 def test_stop_does_not_wait_for_a_slot(monkeypatch):
     monkeypatch.setattr("vcl_fake.server.MAX_CONNECTIONS", 1)
     vc = FakeVCenter("stopping.example.com", clock=ManualClock())
