@@ -387,7 +387,8 @@ def test_soap_violations_are_found():
     found = {name: list(check(e)) for name, e in cases.items()}
     assert found == {
         "unknown method": [
-            "request: vmodl.fault.MethodNotFound: ServiceInstance does not implement: Frobnicate"
+            "request: vmodl.fault.InvalidRequest: Unable to resolve WSDL method name "
+            "Frobnicate for namespace name urn:vim25"
         ],
         "wrong object": [
             "request: vmodl.fault.MethodNotFound: Folder does not implement: CurrentTime"

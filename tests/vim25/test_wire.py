@@ -202,8 +202,16 @@ def test_faults_name_the_method_and_the_object(sdk):
     )
     fault = deserialize(unknown, "CurrentTime")
     assert unknown.status_code == 500
+    assert isinstance(fault, vmodl.fault.InvalidRequest)  # as vCenter answers a name it lacks
+    assert fault.msg == "Unable to resolve WSDL method name Frobnicate for namespace name urn:vim25"
+    assert sdk.vc.calls[-1].operation == "vim.Folder.Frobnicate"
+    elsewhere = sdk.post(
+        '<CurrentTime xmlns="urn:vim25"><_this type="Folder">group-d1</_this></CurrentTime>'
+    )
+    fault = deserialize(elsewhere, "CurrentTime")
     assert isinstance(fault, vmodl.fault.MethodNotFound)
-    assert (fault.method, fault.receiver._moId) == ("Frobnicate", "group-d1")
+    assert (fault.method, fault.receiver._moId) == ("CurrentTime", "group-d1")
+    assert fault.msg == "Folder does not implement: CurrentTime"
     unmodelled = sdk.post(
         '<CreateFolder xmlns="urn:vim25"><_this type="Folder">group-v3</_this><name>x</name></CreateFolder>'
     )

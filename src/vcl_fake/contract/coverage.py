@@ -58,7 +58,7 @@ def markdown() -> str:
         "Login, and a read of `SessionManager.currentSession` (unset without one). Faults:",
         "InvalidLogin, NotAuthenticated, ManagedObjectNotFound, InvalidProperty,",
         "InvalidArgument, InvalidRequest (a body that cannot be read); any other vim25 method",
-        "answers NotImplemented naming it, a name vim25 does not have MethodNotFound.",
+        "answers NotImplemented naming it, a name vim25 does not have InvalidRequest.",
         "",
         "| operation | method | notes |",
         "|---|---|---|",

@@ -127,15 +127,23 @@ def target(operation: Element) -> Any:
 
 
 def method_info(method: str, this: Any) -> Any:
-    """pyVmomi's info of ``method`` on ``this``'s type (any vim25 method, served or not);
-    MethodNotFound if that type has no such method."""
+    """pyVmomi's info of ``method`` on ``this``'s type (any vim25 method, served or not):
+    InvalidRequest for a name vim25 does not have, MethodNotFound for a method of another
+    type."""
     if method == "Fetch":
         return FETCH
     try:
         info = V.GetWsdlMethod(NS_VIM, method).info
     except (KeyError, AttributeError):
         info = None
-    if info is None or not issubclass(type(this), info.type):
+    if info is None:
+        # source: what vCenter answers a name its WSDL does not have, with the position it was
+        # parsing at appended (github.com/yavijava/yavijava/issues/181,
+        # github.com/vpulim/node-soap/issues/668); the position is left out
+        raise invalid_request(
+            f"Unable to resolve WSDL method name {method} for namespace name {NS_VIM}"
+        )
+    if not issubclass(type(this), info.type):
         raise VimFault(
             "vmodl.fault.MethodNotFound",
             f"{V.GetWsdlName(type(this))} does not implement: {method}",
