@@ -71,21 +71,27 @@ def test_a_silent_handshake_times_out(monkeypatch):
         assert time.monotonic() - start < 3
 
 
-def test_at_the_cap_the_longest_idle_connection_makes_room(monkeypatch):
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_at_the_cap_the_longest_idle_connection_makes_room(monkeypatch, tls):
     """Over MAX_CONNECTIONS no connection is dropped: the one idle the longest (silent since
     it connected, or between requests) is closed, and the new one is served."""
     monkeypatch.setattr("vcl_fake.server.MAX_CONNECTIONS", 3)
     vc = FakeVCenter("bounded.example.com", clock=ManualClock())
-    with vc.serve(tls=False) as url:
+    with vc.serve(tls=tls) as url:
+        context = ssl.create_default_context(cafile=str(vc.server.ca_file)) if tls else None
         held = []
         for _ in range(3):
-            held.append(socket.create_connection(address(url), timeout=5))
+            sock = socket.create_connection(address(url), timeout=5)
+            if context is not None:  # handshaken: idle between requests, not silent
+                sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+            held.append(sock)
             time.sleep(0.05)  # an order of idleness: held[0] is the longest idle
         try:
-            first = served_login(url)  # reclaims held[0], the longest idle
+            verify = str(vc.server.ca_file) if tls else False
+            first = served_login(url, verify)  # reclaims held[0], the longest idle
             assert first.get(url + "/api/content/library", timeout=5).status_code == 200
             assert held[0].recv(1) == b""  # closed to make room
-            second = served_login(url)  # held[1] is now idle the longest (first's is newer)
+            second = served_login(url, verify)  # held[1] is now idle the longest
             assert second.get(url + "/api/content/library", timeout=5).status_code == 200
             assert held[1].recv(1) == b""
             second.close()
