@@ -51,6 +51,15 @@ def receive(chunks, spools, *, check=None, direct=True):
     return sink
 
 
+def receive_watching_writers():
+    """Receive the usual pieces into a new spool; the writer the sink has after each."""
+    data, chunks = pieces()
+    spools = Spools()
+    writers = []
+    sink = receive(chunks, spools, check=lambda s: writers.append(s.writer))
+    return data, sink, writers, spools
+
+
 def test_a_large_file_is_hashed_and_spooled_whole():
     data, chunks = pieces()
     spools = Spools()
@@ -116,11 +125,8 @@ def test_a_file_system_refusing_o_direct_gets_ordinary_writes(monkeypatch):
         return real(fd, command, arg)
 
     monkeypatch.setattr(fcntl, "fcntl", refusing)
-    data, chunks = pieces()
-    spools = Spools()
-    writers = []
-    sink = receive(chunks, spools, check=lambda s: writers.append(s.writer))
-    assert writers == [None] * len(chunks)
+    data, sink, writers, spools = receive_watching_writers()
+    assert writers == [None] * len(writers)
     assert sink.data().read() == data
     assert sink.digests()["SHA1"] == hashlib.sha1(data).hexdigest()
     spools.close_all()
@@ -138,10 +144,7 @@ def test_a_direct_write_refused_goes_on_with_ordinary_writes(monkeypatch):
         return real(fd, data, offset)
 
     monkeypatch.setattr(os, "pwrite", refusing)
-    data, chunks = pieces()
-    spools = Spools()
-    writers = []
-    sink = receive(chunks, spools, check=lambda s: writers.append(s.writer))
+    data, sink, writers, spools = receive_watching_writers()
     assert any(w is not None and not w.direct for w in writers)
     assert sink.data().read() == data
     assert os.fstat(sink.spool.fileno()).st_size == len(data)
