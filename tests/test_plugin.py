@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 
@@ -308,3 +311,15 @@ def test_the_served_switch_runs_tests_against_a_socket(
         monkeypatch.setenv("VCL_FAKE_SERVED", "1")
     # a subprocess: cryptography (the served certificate) cannot be imported twice in one process
     pytester.runpytest_subprocess(*args).assert_outcomes(passed=2)
+
+
+def test_loading_the_plugin_loads_no_contract_tables():
+    """Every pytest run of a project that installs vcl_fake loads the plugin: it must stay
+    light (the contract tables load when a fake is first built)."""
+    code = (
+        "import sys, pytest, vcl_fake.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith('vcl_fake.contract')))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

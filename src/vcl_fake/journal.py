@@ -18,10 +18,12 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vcl_fake.errors import VapiError
 from vcl_fake.protocols.http import Scripted
+
+if TYPE_CHECKING:  # the pytest plugin imports this module: no contract tables at start-up
+    from vcl_fake.errors import VapiError
 
 SUCCESS = "success"
 #: How many calls a journal keeps by default (``FakeVCenter(journal_limit=...)``).
