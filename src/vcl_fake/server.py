@@ -21,6 +21,7 @@ import datetime as _dt
 import email.utils
 import http.client
 import ipaddress
+import itertools
 import logging
 import re
 import secrets
@@ -452,17 +453,7 @@ class _Server(ThreadingHTTPServer):
         while not self.stopping.is_set():
             if self.slots.acquire(blocking=False):
                 return True
-            self.service_actions()  # past their deadline first
-            victim = None
-            with self.open_lock:
-                oldest = next(iter(self.idle_since), None)
-                if oldest is not None:
-                    del self.idle_since[oldest]  # reclaimed once
-                    victim = self.open.get(oldest)
-            if victim is not None:
-                log.debug("vcl_fake server: %d open, closing the longest idle", MAX_CONNECTIONS)
-                with contextlib.suppress(OSError):
-                    victim.shutdown(socket.SHUT_RDWR)  # its thread ends and frees the slot
+            self._close_idle(longest=True)
             if self.slots.acquire(timeout=STOP_POLL):
                 return True
         return False
@@ -480,15 +471,21 @@ class _Server(ThreadingHTTPServer):
                 self.idle_since[request] = time.monotonic()  # now the newest idle one
 
     def service_actions(self) -> None:
-        """Between accepts (and while waiting for a slot): shut down the connections that
-        have waited for a request line and headers past their deadline."""
+        """Between accepts: shut down the connections that have waited for a request line and
+        headers past their deadline."""
+        self._close_idle(longest=False)
+
+    def _close_idle(self, *, longest: bool) -> None:
+        """Shut down the idle connections past their deadline, and with ``longest`` the one
+        idle the longest if none is (each is reclaimed once; its thread ends and frees its
+        slot)."""
         cutoff = time.monotonic() - SLOW_CLIENT_TIMEOUT
         with self.open_lock:
-            expired = []
-            for request, since in self.idle_since.items():  # the longest idle first
-                if since > cutoff:
-                    break
-                expired.append(request)
+            expired = list(
+                itertools.takewhile(lambda r: self.idle_since[r] <= cutoff, self.idle_since)
+            )
+            if longest and not expired and self.idle_since:
+                expired.append(next(iter(self.idle_since)))
             victims = [self.open.get(request) for request in expired]
             for request in expired:
                 del self.idle_since[request]
