@@ -91,13 +91,13 @@ def test_only_types_that_can_hold_a_secret_are_copied_for_the_journal():
     plain.fields = {"name": Scalar("string"), "again": Optional(plain)}  # recursive
     hidden = Struct("hidden")
     hidden.fields = {"inner": Optional(List(Map(Scalar("string"), Scalar("secret"))))}
-    assert not plain.holds_secret()
-    assert hidden.holds_secret()
+    assert not plain.holds_secret
+    assert hidden.holds_secret
     value = {"name": "a", "again": None}
     assert plain.redact(value) == value
     assert hidden.redact({"inner": [{"k": "hunter2"}]}) == {"inner": [{"k": SECRET}]}
     ops = {op.alias: op for op in routable()}
     assert ops["local_library.create"].secret_input
     assert not ops["update_session.get"].secret_input
-    assert ops["session.login"].output.holds_secret()
-    assert not ops["file.add"].output.holds_secret()
+    assert ops["session.login"].output.holds_secret
+    assert not ops["file.add"].output.holds_secret

@@ -23,9 +23,9 @@ from vcl_fake import FakeVCenter, ManualClock, SystemClock
 from vcl_fake.backend import ovf, signing
 from vcl_fake.backend.sources import uri_scheme
 from vcl_fake.backend.transfers import check_file_name
-from vcl_fake.clock import LATEST, MAX_DURATION
+from vcl_fake.clock import LATEST, MAX_DURATION, format_datetime, parse_datetime
 from vcl_fake.contract.check import Exchange, RecordingError, check, check_file
-from vcl_fake.contract.types import Scalar, format_datetime, parse_datetime
+from vcl_fake.contract.types import Scalar
 from vcl_fake.errors import VapiError
 from vcl_fake.packages import certificate_file, ova, ovf_package, signing_certificate
 from vcl_fake.protocols.http import MAX_JSON_DEPTH, Headers, Request, parse_json

@@ -9,16 +9,58 @@ Every duration the fake accepts (an advance, a timeout, a scenario delay) is at 
 ``MAX_DURATION`` seconds, and no clock moves past ``LATEST``: so ``now + timeout + retention``
 always stays inside the calendar, and a huge advance is refused with ValueError instead of
 breaking every later call.
+
+Moments are read and written as RFC 3339 (``parse_datetime``, ``format_datetime``), the same
+on every Python, wherever they come from: a ``ManualClock`` start, a scenario, the wire.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import threading
 from typing import Protocol, runtime_checkable
 
 UTC = _dt.timezone.utc
+
+
+def format_datetime(moment: _dt.datetime) -> str:
+    """vAPI's datetime form: ``2026-01-01T00:00:00.000Z`` (UTC, milliseconds)."""
+    # isoformat: "+00:00" ends it; it pads the year to four digits, as RFC 3339 requires
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+#: RFC 3339 ``date-time`` (section 5.6): any number of fraction digits, ``T``, ``t`` or a
+#: space between date and time, ``Z``, ``z`` or ``+hh:mm`` (a missing offset is read as UTC).
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?",
+    re.ASCII,
+)
+
+
+def parse_datetime(text: str) -> _dt.datetime:
+    """Parse an RFC 3339 timestamp (the same on every Python: ``fromisoformat`` refuses most
+    fractions on 3.10 and takes forms RFC 3339 does not from 3.11 on); fractions beyond the
+    microsecond are cut. ValueError for anything else, including a moment at the calendar's
+    edge that an offset moves outside it in UTC."""
+    found = _RFC3339.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        raise ValueError(f"{text!r} is not an RFC 3339 date and time")
+    year, month, day, hour, minute, second, fraction, _z, sign, oh, om = found.groups()
+    if int(oh or 0) > 23 or int(om or 0) > 59:
+        raise ValueError(f"{text!r} has an offset outside -23:59 to +23:59")
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    offset = _dt.timedelta(hours=int(oh or 0), minutes=int(om or 0)) * (-1 if sign == "-" else 1)
+    fields = (int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
+    moment = _dt.datetime(*fields, tzinfo=_dt.timezone(offset))  # ValueError: no such moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text} is outside the calendar in UTC") from None
+
+
 #: The longest duration accepted anywhere (an advance, a timeout, a delay): 1000 years.
 MAX_DURATION = 1000 * 366 * 86400.0
 #: No clock moves beyond this moment (leaves room for two MAX_DURATION periods after it).
@@ -98,8 +140,6 @@ class ManualClock:
 
     def __init__(self, start: _dt.datetime | str | None = None) -> None:
         if isinstance(start, str):
-            from vcl_fake.contract.types import parse_datetime
-
             start = parse_datetime(start)
         try:
             moment = _as_utc(start) if start is not None else self.DEFAULT_START

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from vcl_fake import messages as M
-from vcl_fake.contract.types import format_datetime
+from vcl_fake.clock import format_datetime
 from vcl_fake.errors import VapiError, message
 from vcl_fake.protocols.api import error_response
 from vcl_fake.protocols.http import Request, Response, parse_json

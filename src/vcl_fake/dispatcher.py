@@ -187,7 +187,7 @@ class Dispatcher:
 def _redacted_result(op: Operation, result: Any) -> Any:
     """The result as the journal keeps it: every field the contract marks secret (a login's
     session token) replaced."""
-    if result is None or not op.output.holds_secret():
+    if result is None or not op.output.holds_secret:
         return result
     try:
         return op.output.redact(result)

@@ -175,7 +175,7 @@ class Operation:
     @functools.cached_property
     def secret_input(self) -> bool:
         """Whether a parameter can carry a secret (see ``VType.holds_secret``)."""
-        return any(ptype.holds_secret() for ptype in self.params.values())
+        return any(ptype.holds_secret for ptype in self.params.values())
 
     @functools.cached_property
     def handler_name(self) -> str:

@@ -15,16 +15,15 @@ value.
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from vcl_fake import messages as M
+from vcl_fake.clock import format_datetime, parse_datetime
 from vcl_fake.contract._generated import ENUMS, STRUCTURES
 from vcl_fake.errors import vapi_error
 
-UTC = _dt.timezone.utc
 #: What the journal shows instead of a secret (a password in a publish_info, ...).
 REDACTED = "********"
 
@@ -51,42 +50,6 @@ def invalid(template: tuple[str, str], *args: object) -> Exception:
 
 def mismatch(path: str, expected: str, value: object) -> Exception:
     return invalid(M.TYPE_MISMATCH, path, expected, _json_kind(value))
-
-
-def format_datetime(moment: _dt.datetime) -> str:
-    """vAPI's datetime form: ``2026-01-01T00:00:00.000Z`` (UTC, milliseconds)."""
-    # isoformat: "+00:00" ends it; it pads the year to four digits, as RFC 3339 requires
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
-
-
-#: RFC 3339 ``date-time`` (section 5.6): any number of fraction digits, ``T``, ``t`` or a
-#: space between date and time, ``Z``, ``z`` or ``+hh:mm`` (a missing offset is read as UTC).
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?",
-    re.ASCII,
-)
-
-
-def parse_datetime(text: str) -> _dt.datetime:
-    """Parse an RFC 3339 timestamp (the same on every Python: ``fromisoformat`` refuses most
-    fractions on 3.10 and takes forms RFC 3339 does not from 3.11 on); fractions beyond the
-    microsecond are cut. ValueError for anything else, including a moment at the calendar's
-    edge that an offset moves outside it in UTC."""
-    found = _RFC3339.fullmatch(text) if isinstance(text, str) else None
-    if found is None:
-        raise ValueError(f"{text!r} is not an RFC 3339 date and time")
-    year, month, day, hour, minute, second, fraction, _z, sign, oh, om = found.groups()
-    if int(oh or 0) > 23 or int(om or 0) > 59:
-        raise ValueError(f"{text!r} has an offset outside -23:59 to +23:59")
-    micro = int((fraction or "")[:6].ljust(6, "0"))
-    offset = _dt.timedelta(hours=int(oh or 0), minutes=int(om or 0)) * (-1 if sign == "-" else 1)
-    fields = (int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
-    moment = _dt.datetime(*fields, tzinfo=_dt.timezone(offset))  # ValueError: no such moment
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"{text} is outside the calendar in UTC") from None
 
 
 class VType:
@@ -116,14 +79,12 @@ class VType:
         """A decoded value with every secret replaced by :data:`REDACTED` (for the journal)."""
         return value
 
+    @functools.cached_property
     def holds_secret(self) -> bool:
         """Whether a value of this type can carry a secret (or needs turning into plain data
         for the journal). The journal keeps values of other types as they are, without the
-        copy ``redact`` makes (found once; the contract's types do not change)."""
-        found: bool | None = self.__dict__.get("_holds_secret")
-        if found is None:
-            found = self._holds_secret = _secret_in(self, set())
-        return found
+        copy ``redact`` makes (found on first use, once the contract's types are complete)."""
+        return _secret_in(self, set())
 
     def describe(self) -> str:
         return type(self).__name__.lower()
@@ -422,15 +383,15 @@ class Struct(VType):
             if rules.get(operation) == "required" and value.get(field) is None:
                 raise invalid(M.FIELD_REQUIRED_FOR, _join(path, field), operation)
 
+    @functools.cached_property
+    def _encoders(self) -> list[tuple[str, Any]]:
+        """Each field with its encoder, None for one whose values are their own JSON (worked
+        out on first use: the fields are filled in after init)."""
+        return [(f, None if _as_is(t) else t.encode) for f, t in self.fields.items()]
+
     def encode(self, value: Any) -> Any:
-        encoders = self.__dict__.get("_encoders")
-        if encoders is None:  # worked out on first use: the fields are filled in after init
-            encoders = self._encoders = [
-                (field, None if _as_is(ftype) else ftype.encode)
-                for field, ftype in self.fields.items()
-            ]
         out = {}
-        for field, encode in encoders:
+        for field, encode in self._encoders:
             v = value.get(field)
             if v is not None:
                 out[field] = v if encode is None else encode(v)

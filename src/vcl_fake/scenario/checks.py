@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from vcl_fake.backend.sources import MAX_SOURCE_SIZE
+from vcl_fake.clock import parse_datetime
 from vcl_fake.contract.operations import NAMES
-from vcl_fake.contract.types import parse_datetime
 from vcl_fake.scenario.actions import ACTIONS, FILE_OPERATIONS
 from vcl_fake.scenario.data import (
     _NUMBER_UNIT,
