@@ -524,6 +524,9 @@ class Transfer:
         if self.script.get("corrupt") and self.sink.received == 0 and chunk:
             chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]  # damaged in transit
         self.sink.write(chunk)
+        self._progress()
+
+    def _progress(self) -> None:
         if self.file.attempt is self:  # a superseded attempt no longer speaks for the file
             self.file.bytes_transferred = self.sink.received
 
@@ -569,8 +572,7 @@ class Transfer:
         if count is None:
             return False
         while count:
-            if self.file.attempt is self:
-                self.file.bytes_transferred = self.sink.received
+            self._progress()
             count = self.sink.read_into(read_into)
         return True
 
